@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/** Operator overrides for one plugin (config file `plugins.<id>`); the operator's value wins over the manifest. */
+export const pluginOverridesSchema = z
+  .object({
+    timeoutMs: positiveInt.optional(),
+    jobTimeoutMs: positiveInt.optional(),
+    memoryMb: positiveInt.min(32).optional(),
+    concurrency: positiveInt.max(64).optional(),
+    maxQueue: z.number().int().min(0).optional(),
+    loadTimeoutMs: positiveInt.optional(),
+    enabled: z.boolean().default(true),
+    allowCpu: z.boolean().default(false),
+    /** Free-form settings handed to the plugin as `ctx.config`. */
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type PluginOverrides = z.infer<typeof pluginOverridesSchema>;
+
+/** The config file (`--config FILE`). */
+export const configFileSchema = z
+  .object({
+    restartPolicy: z.enum(['never', 'on-failure']).default('never'),
+    plugins: z.record(z.string(), pluginOverridesSchema).default({}),
+    maxUploadMb: positiveInt.default(200),
+    maxResultMb: positiveInt.default(16),
+    jobRetentionHours: z.number().positive().default(168),
+    shutdownGraceMs: z.number().int().min(0).default(10_000),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Everything the server runs with, after flags, environment, config file and defaults are merged. */
+export const serverConfigSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(8000),
+  host: z.string().min(1).default('127.0.0.1'),
+  pluginsDirs: z.array(z.string().min(1)).default([]),
+  bundledPlugins: z.boolean().default(true),
+  dataDir: z.string().min(1).default('./.bastion'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  insecure: z.boolean().default(false),
+  adminKey: z.string().min(8).nullable().default(null),
+  userKey: z.string().min(8).nullable().default(null),
+  protectHealth: z.boolean().default(false),
+  /** Sandbox strength; `auto` uses namespaces where the OS allows them. */
+  isolation: z.enum(['auto', 'namespace', 'process']).default('auto'),
+  file: configFileSchema.default(configFileSchema.parse({})),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;

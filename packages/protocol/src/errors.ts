@@ -1,0 +1,59 @@
+/**
+ * The one registry of error codes (DESIGN §4). HTTP bodies, WebSocket messages, MCP results, metric labels and
+ * health `reason_code` all draw from this table; docs/errors.md is kept in step with it by a test.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { http: 400, kind: 'request', summary: 'Malformed body, wrong content type or bad query' },
+  INVALID_INPUT: { http: 400, kind: 'request', summary: "Arguments fail the tool's input schema" },
+  UNAUTHORIZED: { http: 401, kind: 'request', summary: 'Missing or unknown API key' },
+  FORBIDDEN: { http: 403, kind: 'request', summary: 'The key’s role lacks permission' },
+  PLUGIN_NOT_FOUND: { http: 404, kind: 'request', summary: 'Unknown plugin id' },
+  TOOL_NOT_FOUND: { http: 404, kind: 'request', summary: 'Unknown tool of a known plugin' },
+  JOB_NOT_FOUND: { http: 404, kind: 'request', summary: 'Unknown job id' },
+  NOT_FOUND: { http: 404, kind: 'request', summary: 'Unknown route' },
+  PAYLOAD_TOO_LARGE: { http: 413, kind: 'request', summary: 'Body or upload over the size limit' },
+  TOOL_ERROR: { http: 422, kind: 'runtime', summary: 'The tool threw or rejected' },
+  INVALID_OUTPUT: { http: 502, kind: 'runtime', summary: 'Result not JSON-serialisable, too large, or fails outputSchema' },
+  PLUGIN_CRASHED: { http: 502, kind: 'runtime', summary: 'Worker exited, aborted or was killed by a signal' },
+  PLUGIN_MEMORY_LIMIT: { http: 502, kind: 'runtime', summary: 'Worker exceeded memoryMb and was killed' },
+  PLUGIN_UNAVAILABLE: { http: 503, kind: 'request', summary: 'Plugin is UNAVAILABLE (a requirement is missing)' },
+  PLUGIN_FAILED: { http: 503, kind: 'request', summary: 'Plugin is FAILED' },
+  PLUGIN_BUSY: { http: 503, kind: 'runtime', summary: 'Queue full (maxQueue)' },
+  PLUGIN_TIMEOUT: { http: 504, kind: 'runtime', summary: 'Call exceeded its time limit; worker killed' },
+  INTERNAL_ERROR: { http: 500, kind: 'request', summary: 'A host bug; never expected' },
+  MANIFEST_INVALID: { http: null, kind: 'load', summary: 'package.json or its bastion field is invalid' },
+  IMPORT_ERROR: { http: null, kind: 'load', summary: 'Importing the plugin module threw' },
+  INIT_ERROR: { http: null, kind: 'load', summary: 'init() threw or rejected' },
+  VALIDATION_ERROR: { http: null, kind: 'load', summary: 'validate() threw or rejected' },
+  LOAD_TIMEOUT: { http: null, kind: 'load', summary: 'Import + init + validate exceeded loadTimeoutMs' },
+  LOAD_CRASHED: { http: null, kind: 'load', summary: 'The worker died while loading' },
+  DEPENDENCY_MISSING: { http: null, kind: 'load', summary: 'A required npm package does not resolve' },
+  BINARY_MISSING: { http: null, kind: 'load', summary: 'A required binary is not on PATH' },
+  MODEL_MISSING: { http: null, kind: 'load', summary: 'A required model file is missing or unreadable' },
+  MODEL_CORRUPT: { http: null, kind: 'load', summary: 'A model file is too small, has the wrong format or checksum' },
+  GPU_UNAVAILABLE: { http: null, kind: 'load', summary: 'The plugin needs a GPU and none is usable' },
+  GPU_DRIVER_ERROR: { http: null, kind: 'load', summary: 'A GPU is present but its driver or tools are broken' },
+  DISABLED: { http: null, kind: 'load', summary: 'Disabled in the config file' },
+  HOST_RESTARTED: { http: null, kind: 'job', summary: 'The host stopped while the job ran' },
+  CANCELLED: { http: null, kind: 'job', summary: 'The job was cancelled' },
+} as const satisfies Record<string, { http: number | null; kind: 'request' | 'runtime' | 'load' | 'job'; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  plugin?: string;
+  tool?: string;
+  details?: unknown;
+}
+
+/** The error body of every HTTP failure: `{"ok": false, "error": {...}}`. */
+export interface ErrorBody {
+  ok: false;
+  error: ErrorInfo;
+}
