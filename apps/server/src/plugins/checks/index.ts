@@ -22,7 +22,8 @@ export interface CheckOptions {
  */
 export async function checkRequirements(manifest: Manifest, opts: CheckOptions): Promise<CheckProblem | null> {
   const { requires } = manifest;
-  const rel = path.relative(process.cwd(), opts.folder) || '.';
+  const fromCwd = path.relative(process.cwd(), opts.folder);
+  const rel = fromCwd === '' ? '.' : fromCwd.startsWith('..') ? opts.folder : fromCwd;
   if (requires.gpu && !opts.allowCpu) {
     const probe = await opts.gpu();
     if (!probe.usable) return probe.problem;

@@ -1,0 +1,17 @@
+import type { ServerConfig } from '../config/schema.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { PluginManager } from '../plugins/manager.js';
+import type { Registry } from '../plugins/registry.js';
+import type { ToolRunner } from '../runner/tool-runner.js';
+import type { Auth } from './auth.js';
+
+/** What the HTTP, WebSocket and MCP layers are given. */
+export interface ApiContext {
+  config: ServerConfig;
+  registry: Registry;
+  manager: PluginManager;
+  runner: ToolRunner;
+  metrics: Metrics;
+  auth: Auth;
+  isReady: () => boolean;
+}

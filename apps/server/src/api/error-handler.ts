@@ -1,0 +1,37 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BastionError } from '../errors/bastion-error.js';
+
+/** Maps anything thrown while handling a request to a coded error (DESIGN §4). */
+export function toBastionError(err: unknown): BastionError {
+  if (err instanceof BastionError) return err;
+  const e = err as Partial<FastifyError> & { code?: string; statusCode?: number; message?: string };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  const message = typeof e.message === 'string' && e.message ? e.message : 'bad request';
+  if (status === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_PARTS_LIMIT' || e.code === 'FST_FILES_LIMIT' || e.code === 'FST_FIELDS_LIMIT') {
+    return new BastionError('PAYLOAD_TOO_LARGE', message);
+  }
+  if (status === 404) return new BastionError('NOT_FOUND', message);
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, unsupported media type, schema, proto poisoning, long URLs)
+    return new BastionError('BAD_REQUEST', message, e.validation ? { details: e.validation } : {});
+  }
+  return new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
+}
+
+export function sendError(reply: FastifyReply, err: BastionError): FastifyReply {
+  if (err.code === 'PLUGIN_BUSY') reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
+  return reply.code(err.httpStatus).type('application/json; charset=utf-8').send(err.toBody());
+}
+
+export function installErrorHandling(app: FastifyInstance, countError: (code: string) => void): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const coded = toBastionError(err);
+    if (coded.code === 'INTERNAL_ERROR') request.log.error({ err }, 'unexpected error');
+    countError(coded.code);
+    return sendError(reply, coded);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    countError('NOT_FOUND');
+    return sendError(reply, new BastionError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

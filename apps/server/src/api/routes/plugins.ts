@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import type { ManifestResponse } from '@bastion/protocol';
+import { BastionError } from '../../errors/bastion-error.js';
+import { readArgsBody } from '../body.js';
+import type { ApiContext } from '../context.js';
+import { nameParams, toolParams } from '../schemas.js';
+
+export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Params: { name: string } }>(
+    '/v1/plugins/:name/manifest',
+    { config: { access: 'read' }, schema: { summary: "A plugin's manifest and tool schemas", params: nameParams } },
+    async (request): Promise<ManifestResponse> => {
+      const { name } = request.params;
+      const health = ctx.registry.health(name);
+      if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${name}'`);
+      const manifest = ctx.registry.manifest(name);
+      return {
+        name,
+        version: health.version,
+        description: health.description,
+        requires: manifest?.requires ?? { gpu: false, packages: [], binaries: [], network: false, models: [] },
+        limits: ctx.registry.limits(name),
+        tools: ctx.registry.tools(name).map((t) => ({
+          name: t.name,
+          description: t.description,
+          input_schema: t.inputSchema,
+          output_schema: t.outputSchema,
+        })),
+      };
+    },
+  );
+
+  app.post<{ Params: { name: string; tool: string } }>(
+    '/v1/plugins/:name/tools/:tool/run',
+    {
+      config: { access: 'user' },
+      schema: {
+        summary: 'Run a tool: JSON {"args": {...}} or multipart (file parts are binary args, field "args" holds JSON)',
+        params: toolParams,
+        consumes: ['application/json', 'multipart/form-data'],
+      },
+    },
+    async (request) => {
+      const { name, tool } = request.params;
+      ctx.runner.resolveTool(name, tool); // unknown plugin/tool answers before the body is read
+      const { args } = await readArgsBody(request);
+      const abort = new AbortController();
+      // A client that hangs up cancels its call, freeing the worker.
+      const onClose = (): void => abort.abort();
+      request.raw.socket?.once('close', onClose);
+      try {
+        const { result, executionTimeMs } = await ctx.runner.run({ plugin: name, tool, args, mode: 'direct', signal: abort.signal });
+        return { ok: true, plugin: name, tool, result, execution_time_ms: executionTimeMs };
+      } finally {
+        request.raw.socket?.off('close', onClose);
+      }
+    },
+  );
+
+  app.post<{ Params: { name: string } }>(
+    '/v1/plugins/:name/restart',
+    { config: { access: 'admin' }, schema: { summary: 'Restart a plugin from any state; answers after the reload attempt', params: nameParams } },
+    async (request) => {
+      const { name } = request.params;
+      if (!ctx.registry.has(name)) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${name}'`);
+      await ctx.manager.restart(name);
+      return { name, state: ctx.registry.state(name) };
+    },
+  );
+}

@@ -1,0 +1,43 @@
+import { ConfigError } from '../config/load.js';
+import { serve } from './serve.js';
+
+const USAGE = `usage: bastion <command> [options]
+
+commands:
+  serve [--port N] [--host H] [--plugins-dir DIR]... [--no-bundled-plugins] [--data-dir DIR]
+        [--config FILE] [--log-level LEVEL] [--insecure]      start the server
+  audit [--url URL]            check a running server's health contract
+  check-plugin DIR             check a plugin folder statically and by loading it in a sandbox
+  new-plugin NAME [--dir DIR]  scaffold a plugin`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'audit':
+      return (await import('./audit.js')).audit(rest);
+    case 'check-plugin':
+      return (await import('./check-plugin.js')).checkPlugin(rest);
+    case 'new-plugin':
+      return (await import('./new-plugin.js')).newPlugin(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`bastion: unknown command '${command}'\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(`bastion: ${err.message}`);
+    else console.error('bastion:', err);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,96 @@
+import { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import { PLUGIN_STATES } from '@bastion/protocol';
+import type { Registry } from '../plugins/registry.js';
+
+/**
+ * Prometheus metrics. Call outcomes are counted as they happen (labelled with the error registry's codes);
+ * plugin state and worker memory are read from registry snapshots at scrape time.
+ */
+export function createMetrics(registry: Registry): { contentType: string; render: () => Promise<string>; countError: (code: string) => void } {
+  const prom = new PromRegistry();
+  const calls = new Counter({
+    name: 'bastion_tool_calls_total',
+    help: 'Tool calls that reached a worker, by outcome (ok or an error code)',
+    labelNames: ['plugin', 'tool', 'outcome'] as const,
+    registers: [prom],
+  });
+  const durations = new Histogram({
+    name: 'bastion_tool_call_duration_seconds',
+    help: 'Duration of tool calls',
+    labelNames: ['plugin', 'tool'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [prom],
+  });
+  const errors = new Counter({
+    name: 'bastion_request_errors_total',
+    help: 'Error responses of every surface, by code',
+    labelNames: ['code'] as const,
+    registers: [prom],
+  });
+  const snapshot = () => registry.list();
+  new Gauge({
+    name: 'bastion_plugin_state',
+    help: 'Lifecycle state of each plugin (1 for its current state)',
+    labelNames: ['plugin', 'state'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) for (const s of PLUGIN_STATES) this.set({ plugin: h.name, state: s }, h.state === s ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'bastion_worker_memory_peak_bytes',
+    help: 'Highest RSS any worker of the plugin reached',
+    labelNames: ['plugin'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) if (h.memory_peak_mb !== null) this.set({ plugin: h.name }, h.memory_peak_mb * 1024 * 1024);
+    },
+  });
+  new Gauge({
+    name: 'bastion_plugin_in_flight',
+    help: 'Calls in flight per plugin',
+    labelNames: ['plugin'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) this.set({ plugin: h.name }, h.in_flight);
+    },
+  });
+  new Gauge({
+    name: 'bastion_plugin_queue_depth',
+    help: 'Calls waiting for a worker per plugin',
+    labelNames: ['plugin'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) this.set({ plugin: h.name }, h.queue_depth);
+    },
+  });
+  new Counter({
+    name: 'bastion_worker_deaths_total',
+    help: 'Worker deaths per plugin and kind (crash includes memory kills)',
+    labelNames: ['plugin', 'kind'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) {
+        this.inc({ plugin: h.name, kind: 'crash' }, h.crash_count);
+        this.inc({ plugin: h.name, kind: 'timeout' }, h.timeout_count);
+      }
+    },
+  });
+  registry.on('call', (e) => {
+    if (e.outcome === 'cancelled') return;
+    calls.inc({ plugin: e.plugin, tool: e.tool, outcome: e.outcome });
+    durations.observe({ plugin: e.plugin, tool: e.tool }, e.durationMs / 1000);
+  });
+  return {
+    contentType: prom.contentType,
+    render: () => prom.metrics(),
+    countError: (code) => errors.inc({ code }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

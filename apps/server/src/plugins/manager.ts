@@ -1,0 +1,294 @@
+import path from 'node:path';
+import type { ErrorCode, Limits } from '@bastion/protocol';
+import { DEFAULT_LIMITS } from '../config/defaults.js';
+import type { ServerConfig } from '../config/schema.js';
+import { WORKER_ENTRY } from '../paths.js';
+import { buildSpawnSpec, type IsolationInfo } from '../sandbox/isolation.js';
+import type { LogSink } from '../sandbox/log-relay.js';
+import { PluginPool } from '../sandbox/pool.js';
+import { LoadFailure, WorkerProcess, type WorkerDeath } from '../sandbox/worker-process.js';
+import { checkRequirements } from './checks/index.js';
+import { probeGpu, type GpuProbe } from './checks/gpu.js';
+import { discoverFolders } from './discovery.js';
+import { readManifest, type Manifest } from './manifest.js';
+import type { Registry } from './registry.js';
+import { decideRestart } from './restart-policy.js';
+
+export interface ManagerLogger {
+  info: LogSink;
+  warn: LogSink;
+  error: LogSink;
+}
+
+interface Slot {
+  name: string;
+  folder: string;
+  manifest: Manifest | null;
+  pool: PluginPool | null;
+  /** Bumped on every (re)load so late events of an old pool are ignored. */
+  generation: number;
+  failures: number[];
+  restartTimer: NodeJS.Timeout | null;
+}
+
+/** Environment a worker gets: the host's, minus its secrets and anything that could change how node starts. */
+function workerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('BASTION_') || k === 'NODE_OPTIONS' || k.startsWith('NODE_CHANNEL') || k.startsWith('VITEST')) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+/**
+ * Discovers plugin folders, checks their requirements without running their code, loads them into sandboxed
+ * worker pools, and applies restarts (explicit, or automatic under restartPolicy on-failure).
+ */
+export class PluginManager {
+  readonly #slots = new Map<string, Slot>();
+  #gpuProbe: Promise<GpuProbe> | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly registry: Registry,
+    private readonly isolation: IsolationInfo,
+    private readonly log: ManagerLogger,
+    private readonly pluginDirs: string[],
+  ) {}
+
+  /** Finds every plugin and loads them all in parallel. */
+  async startAll(): Promise<void> {
+    const { folders, warnings } = discoverFolders(this.pluginDirs);
+    for (const w of warnings) this.log.warn(w);
+    const byId = new Map<string, string>();
+    for (const found of folders) {
+      const result = readManifest(found.folder);
+      let name = result.ok ? result.manifest.id : result.id;
+      const firstFolder = byId.get(name);
+      if (firstFolder !== undefined || this.#slots.has(name)) {
+        const base = name;
+        let n = 2;
+        while (this.#slots.has(`${base}~${n}`)) n++;
+        name = `${base}~${n}`;
+        this.#addSlot(name, found.folder, null);
+        this.registry.transition(name, 'FAILED', {
+          code: 'MANIFEST_INVALID',
+          reason: `duplicate plugin id '${base}': already used by ${firstFolder ?? this.#slots.get(base)?.folder}; this folder ${found.folder} is ignored; give one of them another bastion.id`,
+        });
+        continue;
+      }
+      byId.set(name, found.folder);
+      this.#addSlot(name, found.folder, result.ok ? result.manifest : null);
+      if (found.problem) {
+        this.registry.transition(name, 'FAILED', { code: 'MANIFEST_INVALID', reason: found.problem });
+      } else if (!result.ok) {
+        this.registry.transition(name, 'FAILED', {
+          code: 'MANIFEST_INVALID',
+          reason: `invalid manifest in ${found.folder}: ${result.problems.join('; ')}`,
+        });
+      }
+    }
+    await Promise.all(
+      [...this.#slots.values()].filter((s) => s.manifest && this.registry.state(s.name) === null).map((s) => this.#load(s, 'normal')),
+    );
+  }
+
+  /**
+   * Restart from any state: re-reads the manifest, re-runs the checks and the load. An explicit restart (API, UI)
+   * forgives past failures; an automatic one (on-failure policy) keeps them so quarantine can trigger.
+   */
+  async restart(name: string, explicit = true): Promise<void> {
+    const slot = this.#slots.get(name);
+    if (!slot) return;
+    if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    slot.restartTimer = null;
+    if (explicit) slot.failures = [];
+    await this.#stopPool(slot, 2000);
+    if (!name.includes('~')) {
+      const result = readManifest(slot.folder);
+      if (!result.ok || result.manifest.id !== name) {
+        slot.manifest = null;
+        this.registry.transition(name, 'FAILED', {
+          cause: 'restart',
+          code: 'MANIFEST_INVALID',
+          reason: result.ok
+            ? `the folder now declares id '${result.manifest.id}'; restart the server to pick it up`
+            : `invalid manifest in ${slot.folder}: ${result.problems.join('; ')}`,
+        });
+        return;
+      }
+      slot.manifest = result.manifest;
+    }
+    if (!slot.manifest) {
+      this.registry.transition(name, 'FAILED', {
+        cause: 'restart',
+        code: this.registry.health(name)?.reason_code ?? 'MANIFEST_INVALID',
+        reason: this.registry.health(name)?.reason ?? 'invalid manifest',
+      });
+      return;
+    }
+    await this.#load(slot, 'restart');
+  }
+
+  pool(name: string): PluginPool | null {
+    return this.#slots.get(name)?.pool ?? null;
+  }
+
+  async stopAll(graceMs: number): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(
+      [...this.#slots.values()].map((s) => {
+        if (s.restartTimer) clearTimeout(s.restartTimer);
+        return this.#stopPool(s, graceMs);
+      }),
+    );
+  }
+
+  #addSlot(name: string, folder: string, manifest: Manifest | null): void {
+    const overrides = this.config.file.plugins[name];
+    this.#slots.set(name, { name, folder, manifest, pool: null, generation: 0, failures: [], restartTimer: null });
+    this.registry.register({
+      name,
+      folder,
+      manifest,
+      limits: this.#limits(manifest, overrides),
+      isolation: this.isolation.mode,
+    });
+  }
+
+  #limits(manifest: Manifest | null, overrides: ServerConfig['file']['plugins'][string] | undefined): Limits {
+    const pick = (k: keyof Limits): number => overrides?.[k] ?? manifest?.limits[k] ?? DEFAULT_LIMITS[k];
+    return {
+      timeoutMs: pick('timeoutMs'),
+      jobTimeoutMs: pick('jobTimeoutMs'),
+      memoryMb: pick('memoryMb'),
+      concurrency: pick('concurrency'),
+      maxQueue: pick('maxQueue'),
+      loadTimeoutMs: pick('loadTimeoutMs'),
+    };
+  }
+
+  #gpu(): Promise<GpuProbe> {
+    this.#gpuProbe ??= probeGpu();
+    return this.#gpuProbe;
+  }
+
+  async #stopPool(slot: Slot, graceMs: number): Promise<void> {
+    slot.generation++;
+    const pool = slot.pool;
+    slot.pool = null;
+    if (pool) await pool.stop(graceMs);
+  }
+
+  async #load(slot: Slot, cause: 'normal' | 'restart'): Promise<void> {
+    const manifest = slot.manifest as Manifest;
+    const { name } = slot;
+    const overrides = this.config.file.plugins[name];
+    const limits = this.#limits(manifest, overrides);
+    this.registry.register({ name, folder: slot.folder, manifest, limits, isolation: this.isolation.mode });
+    if (overrides && !overrides.enabled) {
+      this.registry.transition(name, 'UNAVAILABLE', {
+        cause,
+        code: 'DISABLED',
+        reason: `disabled in the config file; set plugins.${name}.enabled to true to use it`,
+      });
+      return;
+    }
+    const problem = await checkRequirements(manifest, {
+      folder: slot.folder,
+      gpu: () => this.#gpu(),
+      allowCpu: overrides?.allowCpu ?? false,
+    });
+    if (problem) {
+      this.registry.transition(name, problem.state, { cause, code: problem.code, reason: problem.reason });
+      return;
+    }
+    const generation = ++slot.generation;
+    const hiddenDirs = [
+      path.resolve(this.config.dataDir),
+      ...[...this.#slots.values()].filter((s) => s !== slot).map((s) => s.folder),
+    ];
+    const spawnSpec = buildSpawnSpec({
+      isolation: this.isolation,
+      workerEntry: WORKER_ENTRY,
+      pluginDir: slot.folder,
+      hiddenDirs,
+      network: manifest.requires.network,
+      memoryMb: limits.memoryMb,
+    });
+    const env = workerEnv();
+    const pool = new PluginPool(
+      name,
+      limits,
+      (onDeath) =>
+        new WorkerProcess({
+          pluginId: name,
+          spawn: spawnSpec,
+          env,
+          cwd: slot.folder,
+          memoryMb: limits.memoryMb,
+          loadTimeoutMs: limits.loadTimeoutMs,
+          load: {
+            type: 'load',
+            pluginDir: slot.folder,
+            entry: manifest.entry,
+            config: overrides?.options ?? {},
+            maxResultBytes: this.config.file.maxResultMb * 1024 * 1024,
+          },
+          log: this.log.info,
+          onMemoryPeak: (mb) => this.registry.recordMemoryPeak(name, mb),
+          onDeath,
+        }),
+      {
+        onFailure: (death) => {
+          if (slot.generation === generation) this.#failed(slot, death.code, death.message, death);
+        },
+        onReloadFailure: (err) => {
+          if (slot.generation === generation) this.#failed(slot, err.code, err.message, null);
+        },
+        onQueueDepth: (depth) => this.registry.setQueueDepth(name, depth),
+        onMemoryPeak: (mb) => this.registry.recordMemoryPeak(name, mb),
+      },
+    );
+    slot.pool = pool;
+    this.registry.transition(name, 'LOADED', { cause });
+    try {
+      const tools = await pool.start();
+      if (slot.generation !== generation) return;
+      this.registry.setTools(name, tools);
+      this.registry.transition(name, 'INITIALIZED');
+      this.log.info(`plugin ${name} ready (${tools.length} tool${tools.length === 1 ? '' : 's'})`);
+    } catch (err) {
+      if (slot.generation !== generation) return;
+      slot.pool = null;
+      const failure = err instanceof LoadFailure ? err : new LoadFailure('LOAD_CRASHED', String(err));
+      if (failure.code === 'LOAD_CRASHED') this.registry.workerLost(name, 'LOAD_CRASHED', failure.message);
+      this.#failed(slot, failure.code, failure.message, null);
+    }
+  }
+
+  /** Marks a plugin FAILED (counted once) and applies the restart policy. */
+  #failed(slot: Slot, code: ErrorCode, message: string, death: WorkerDeath | null): void {
+    const { name } = slot;
+    if (death) this.registry.workerLost(name, code, message);
+    const now = Date.now();
+    slot.failures.push(now);
+    let reason = message;
+    if (this.config.file.restartPolicy === 'on-failure' && !this.#stopped) {
+      const decision = decideRestart(slot.failures, now);
+      if (decision.action === 'quarantine') {
+        reason = `quarantined: ${decision.failures} failures in 10 min; last: ${message}`;
+      } else {
+        slot.restartTimer = setTimeout(() => {
+          slot.restartTimer = null;
+          void this.restart(name, false);
+        }, decision.delayMs);
+        slot.restartTimer.unref();
+      }
+    }
+    this.log.warn(`plugin ${name} FAILED (${code}): ${reason}`);
+    this.registry.transition(name, 'FAILED', { code, reason });
+  }
+}

@@ -1,0 +1,82 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { BastionError } from '../errors/bastion-error.js';
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const cache = new WeakMap<object, ValidateFunction>();
+
+/** Compiles (once per schema object) a validator for a tool's input or output schema. */
+export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  let fn = cache.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    cache.set(schema, fn);
+  }
+  return fn;
+}
+
+export interface SchemaProblem {
+  path: string;
+  message: string;
+}
+
+export function describeErrors(errors: ErrorObject[] | null | undefined): SchemaProblem[] {
+  return (errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+    return { path: `${e.instancePath}${missing}` || '/', message: e.message ?? e.keyword };
+  });
+}
+
+/** Top-level properties declared as binary (`contentEncoding: 'base64'`). */
+export function binaryProperties(schema: Record<string, unknown>): string[] {
+  const props = schema.properties;
+  if (typeof props !== 'object' || props === null) return [];
+  return Object.entries(props as Record<string, unknown>)
+    .filter(([, p]) => typeof p === 'object' && p !== null && (p as { contentEncoding?: unknown }).contentEncoding === 'base64')
+    .map(([name]) => name);
+}
+
+const DATA_URL = /^data:[^,]*;base64,/;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+function decodeBase64(value: string, name: string): Buffer {
+  const body = value.replace(DATA_URL, '').replace(/\s+/g, '');
+  if (!BASE64.test(body) || body.length % 4 === 1) {
+    throw new BastionError('INVALID_INPUT', `argument '${name}' is not valid base64`, {
+      details: [{ path: `/${name}`, message: 'must be base64 or a data: URL' }],
+    });
+  }
+  return Buffer.from(body, body.includes('-') || body.includes('_') ? 'base64url' : 'base64');
+}
+
+/**
+ * Validates arguments against a tool's input schema and turns binary properties into Uint8Array: base64 and
+ * data: URLs from JSON, Buffers from multipart uploads. Throws INVALID_INPUT listing every problem.
+ */
+export function prepareArgs(schema: Record<string, unknown>, raw: unknown): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new BastionError('INVALID_INPUT', 'args must be a JSON object', {
+      details: [{ path: '/', message: 'must be object' }],
+    });
+  }
+  const args = raw as Record<string, unknown>;
+  const binary = binaryProperties(schema);
+  // Uploaded files are validated as if they were the base64 text they stand for.
+  const forValidation: Record<string, unknown> = { ...args };
+  for (const name of binary) {
+    if (Object.hasOwn(args, name) && args[name] instanceof Uint8Array) forValidation[name] = '';
+  }
+  const validate = compileSchema(schema);
+  if (!validate(forValidation)) {
+    const details = describeErrors(validate.errors);
+    throw new BastionError('INVALID_INPUT', `invalid arguments: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, {
+      details,
+    });
+  }
+  const out: Record<string, unknown> = { ...args };
+  for (const name of binary) {
+    const value = args[name];
+    if (typeof value === 'string') out[name] = new Uint8Array(decodeBase64(value, name));
+    else if (value instanceof Uint8Array) out[name] = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import { BastionError } from '../errors/bastion-error.js';
+import type { PluginManager } from '../plugins/manager.js';
+import type { CallOutcome, Registry } from '../plugins/registry.js';
+import { compileSchema, describeErrors, prepareArgs } from './args.js';
+
+export interface RunRequest {
+  plugin: string;
+  tool: string;
+  args: unknown;
+  /** Direct calls run under `timeoutMs`, jobs under `jobTimeoutMs`. */
+  mode: 'direct' | 'job';
+  signal?: AbortSignal | undefined;
+  onProgress?: ((pct: number, stage: string | null) => void) | undefined;
+  onPartial?: ((result: unknown) => void) | undefined;
+}
+
+export interface RunResult {
+  result: unknown;
+  executionTimeMs: number;
+}
+
+const CANCEL_GRACE_MS = 2000;
+
+/**
+ * The one execution path of every surface (REST, jobs, stream, MCP): checks the plugin and tool, validates the
+ * arguments, runs the call in the plugin's sandbox, checks the output, and records the outcome.
+ */
+export class ToolRunner {
+  constructor(
+    private readonly registry: Registry,
+    private readonly manager: PluginManager,
+  ) {}
+
+  /** Throws PLUGIN_NOT_FOUND / PLUGIN_UNAVAILABLE / PLUGIN_FAILED / TOOL_NOT_FOUND when the call cannot start. */
+  resolveTool(plugin: string, tool: string) {
+    const health = this.registry.health(plugin);
+    if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${plugin}'`, { plugin });
+    if (health.state === 'FAILED' || health.state === 'UNAVAILABLE') {
+      const code = health.state === 'FAILED' ? 'PLUGIN_FAILED' : 'PLUGIN_UNAVAILABLE';
+      throw new BastionError(code, `plugin '${plugin}' is ${health.state}: ${health.reason ?? 'no reason recorded'}`, {
+        plugin,
+        tool,
+        details: { state: health.state, reason: health.reason, reason_code: health.reason_code },
+      });
+    }
+    const info = this.registry.tools(plugin).find((t) => t.name === tool);
+    if (!info) {
+      const known = this.registry.tools(plugin).map((t) => t.name);
+      const msg =
+        health.state === 'LOADED'
+          ? `plugin '${plugin}' is still loading; try again shortly`
+          : `plugin '${plugin}' has no tool '${tool}'; tools: ${known.join(', ') || 'none'}`;
+      throw new BastionError(health.state === 'LOADED' ? 'PLUGIN_UNAVAILABLE' : 'TOOL_NOT_FOUND', msg, { plugin, tool });
+    }
+    return info;
+  }
+
+  async run(req: RunRequest): Promise<RunResult> {
+    const { plugin, tool } = req;
+    const info = this.resolveTool(plugin, tool);
+    let args: Record<string, unknown>;
+    try {
+      args = prepareArgs(info.inputSchema, req.args);
+    } catch (err) {
+      if (err instanceof BastionError) throw new BastionError(err.code, err.message, { ...err.extra, plugin, tool });
+      throw err;
+    }
+    const pool = this.manager.pool(plugin);
+    if (!pool) throw new BastionError('PLUGIN_UNAVAILABLE', `plugin '${plugin}' is not running`, { plugin, tool });
+    const limits = this.registry.limits(plugin);
+    let started = 0;
+    try {
+      const json = await pool.run(tool, args, {
+        timeoutMs: req.mode === 'job' ? limits.jobTimeoutMs : limits.timeoutMs,
+        signal: req.signal,
+        cancelGraceMs: CANCEL_GRACE_MS,
+        onStart: () => {
+          started = performance.now();
+          this.registry.callStarted(plugin);
+        },
+        onProgress: req.onProgress,
+        onPartial: req.onPartial ? (j) => req.onPartial?.(JSON.parse(j)) : undefined,
+      });
+      const result: unknown = JSON.parse(json);
+      if (info.outputSchema) {
+        const validate = compileSchema(info.outputSchema);
+        if (!validate(result)) {
+          const details = describeErrors(validate.errors);
+          throw new BastionError('INVALID_OUTPUT', "result does not match the tool's outputSchema", { details });
+        }
+      }
+      const ms = this.#finish(plugin, tool, started, 'ok');
+      return { result, executionTimeMs: ms };
+    } catch (err) {
+      const e =
+        err instanceof BastionError
+          ? new BastionError(err.code, err.message, { ...err.extra, plugin, tool })
+          : new BastionError('PLUGIN_CRASHED', String(err), { plugin, tool });
+      // Only calls that reached a worker count; a cancellation is the caller's choice, not the plugin's error.
+      if (started) this.#finish(plugin, tool, started, e.code === 'CANCELLED' ? 'cancelled' : e.code, e.message);
+      throw e;
+    }
+  }
+
+  #finish(plugin: string, tool: string, started: number, outcome: CallOutcome, message?: string): number {
+    const ms = Math.round((performance.now() - started) * 100) / 100;
+    this.registry.callFinished(plugin, tool, outcome, ms, message);
+    return ms;
+  }
+}

@@ -1,0 +1,182 @@
+import type { Limits } from '@bastion/protocol';
+import { BastionError } from '../errors/bastion-error.js';
+import type { WorkerToolInfo } from './messages.js';
+import { LoadFailure, WorkerProcess, type CallOptions, type WorkerDeath, type WorkerOptions } from './worker-process.js';
+
+export interface PoolCallbacks {
+  /** A worker died of a plugin failure (crash, memory, timeout): the plugin becomes FAILED. */
+  onFailure(death: WorkerDeath): void;
+  /** A replacement worker (after a cancelled call) failed to load. */
+  onReloadFailure(err: LoadFailure): void;
+  onQueueDepth(depth: number): void;
+  onMemoryPeak(mb: number): void;
+}
+
+export type WorkerFactory = (onDeath: WorkerOptions['onDeath']) => WorkerProcess;
+
+interface Waiter {
+  resolve: (worker: WorkerProcess) => void;
+  reject: (err: BastionError) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/**
+ * The workers of one plugin (`concurrency` processes) and its bounded queue (`maxQueue`). A worker runs one call
+ * at a time. The first plugin failure breaks the pool: queued calls are refused and the survivors are disposed.
+ */
+export class PluginPool {
+  readonly #workers = new Set<WorkerProcess>();
+  readonly #idle: WorkerProcess[] = [];
+  readonly #queue: Waiter[] = [];
+  #broken: BastionError | null = null;
+  #stopping = false;
+  /** Workers whose load finished; deaths of the others are load failures, reported by start(). */
+  readonly #ready = new WeakSet<WorkerProcess>();
+
+  constructor(
+    private readonly pluginId: string,
+    private readonly limits: Limits,
+    private readonly factory: WorkerFactory,
+    private readonly callbacks: PoolCallbacks,
+  ) {}
+
+  get queueDepth(): number {
+    return this.#queue.length;
+  }
+
+  /** Starts `concurrency` workers and loads the plugin in each; resolves with its tools. */
+  async start(): Promise<WorkerToolInfo[]> {
+    const workers = Array.from({ length: this.limits.concurrency }, () => this.#spawn());
+    const results = await Promise.allSettled(workers.map((w) => w.start()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await this.stop(0);
+      throw failed.reason instanceof LoadFailure ? failed.reason : new LoadFailure('LOAD_CRASHED', String(failed.reason));
+    }
+    for (const w of workers) {
+      this.#ready.add(w);
+      this.#release(w);
+    }
+    return (results[0] as PromiseFulfilledResult<WorkerToolInfo[]>).value;
+  }
+
+  /** Runs a call on the next free worker, queueing it (bounded) while all are busy. */
+  async run(tool: string, args: Record<string, unknown>, opts: CallOptions): Promise<string> {
+    const worker = await this.#acquire(opts.signal);
+    opts.onStart?.();
+    try {
+      return await worker.call(tool, args, opts);
+    } finally {
+      if (worker.alive) this.#release(worker);
+    }
+  }
+
+  /** Refuses new work, lets calls in flight finish for up to graceMs, then disposes every worker. */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    this.#rejectQueue(new BastionError('PLUGIN_UNAVAILABLE', `plugin '${this.pluginId}' is stopping`));
+    const deadline = Date.now() + graceMs;
+    await Promise.all(
+      [...this.#workers].map(async (w) => {
+        while (w.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        if (w.busy) w.kill('disposed', 'shutdown grace period over');
+        await w.dispose(Math.max(100, Math.min(2000, deadline - Date.now())));
+      }),
+    );
+  }
+
+  #spawn(): WorkerProcess {
+    const worker = this.factory((death, w) => this.#onDeath(death, w));
+    this.#workers.add(worker);
+    return worker;
+  }
+
+  #acquire(signal: AbortSignal | undefined): Promise<WorkerProcess> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    if (this.#stopping) {
+      return Promise.reject(new BastionError('PLUGIN_UNAVAILABLE', `plugin '${this.pluginId}' is stopping`));
+    }
+    const idle = this.#idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.#queue.length >= this.limits.maxQueue) {
+      return Promise.reject(
+        new BastionError('PLUGIN_BUSY', `plugin '${this.pluginId}' has ${this.#queue.length} calls queued (maxQueue)`, {
+          plugin: this.pluginId,
+          retryAfterS: 1,
+        }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const i = this.#queue.indexOf(waiter);
+          if (i >= 0) this.#queue.splice(i, 1);
+          this.callbacks.onQueueDepth(this.#queue.length);
+          reject(new BastionError('CANCELLED', 'the call was cancelled while queued'));
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.callbacks.onQueueDepth(this.#queue.length);
+    });
+  }
+
+  #release(worker: WorkerProcess): void {
+    const next = this.#queue.shift();
+    if (next) {
+      next.signal?.removeEventListener('abort', next.onAbort);
+      this.callbacks.onQueueDepth(this.#queue.length);
+      next.resolve(worker);
+    } else {
+      this.#idle.push(worker);
+    }
+  }
+
+  #rejectQueue(err: BastionError): void {
+    for (const w of this.#queue.splice(0)) {
+      w.signal?.removeEventListener('abort', w.onAbort);
+      w.reject(err);
+    }
+    this.callbacks.onQueueDepth(0);
+  }
+
+  #onDeath(death: WorkerDeath, worker: WorkerProcess): void {
+    this.#workers.delete(worker);
+    const i = this.#idle.indexOf(worker);
+    if (i >= 0) this.#idle.splice(i, 1);
+    if (this.#stopping || this.#broken || death.kind === 'disposed' || !this.#ready.has(worker)) return;
+    if (death.kind === 'replaced') {
+      void this.#replace();
+      return;
+    }
+    this.#broken = new BastionError('PLUGIN_FAILED', `plugin '${this.pluginId}' failed: ${death.message}`, {
+      plugin: this.pluginId,
+    });
+    this.#rejectQueue(this.#broken);
+    this.callbacks.onFailure(death);
+    // The survivors finish what they are doing, then go.
+    void this.stop(this.limits.timeoutMs);
+  }
+
+  /** Host-initiated replacement (a cancelled call): not a failure; the plugin keeps its state. */
+  async #replace(): Promise<void> {
+    const worker = this.#spawn();
+    try {
+      await worker.start();
+      this.#ready.add(worker);
+      if (this.#stopping || this.#broken) await worker.dispose(1000);
+      else this.#release(worker);
+    } catch (err) {
+      if (this.#stopping || this.#broken) return;
+      const failure = err instanceof LoadFailure ? err : new LoadFailure('LOAD_CRASHED', String(err));
+      this.#broken = new BastionError('PLUGIN_FAILED', `plugin '${this.pluginId}' failed to reload: ${failure.message}`);
+      this.#rejectQueue(this.#broken);
+      this.callbacks.onReloadFailure(failure);
+      void this.stop(this.limits.timeoutMs);
+    }
+  }
+}
