@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { buildApp, type RouteSet } from './api/app.js';
+import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
 import type { ServerConfig } from './config/schema.js';
+import { FEATURES, type Feature } from './features.js';
 import { createMetrics } from './metrics/metrics.js';
 import { PluginManager } from './plugins/manager.js';
 import { Registry } from './plugins/registry.js';
@@ -15,6 +16,7 @@ import { detectIsolation, type IsolationInfo } from './sandbox/isolation.js';
 
 export interface BastionServer {
   app: FastifyInstance;
+  features: Feature[];
   ctx: ApiContext;
   logger: Logger;
   isolation: IsolationInfo;
@@ -32,7 +34,7 @@ export function pluginDirsOf(config: ServerConfig): string[] {
 /** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
 export async function createServer(
   config: ServerConfig,
-  options: { logger?: Logger; routeSets?: RouteSet[] } = {},
+  options: { logger?: Logger } = {},
 ): Promise<BastionServer> {
   const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true });
@@ -55,22 +57,22 @@ export async function createServer(
   const auth = createAuth(config);
   let ready = false;
   const ctx: ApiContext = { config, registry, manager, runner, metrics, auth, isReady: () => ready };
-  const app = await buildApp(ctx, { logger, routeSets: options.routeSets ?? [] });
+  const features: Feature[] = FEATURES.map((make) => make(ctx, logger));
+  const app = await buildApp(ctx, { logger, routeSets: features.map((f) => (a) => f.routes(a)) });
   registry.on('state', (e) => logger.info({ plugin: e.name, state: e.state, reason_code: e.reason_code }, `plugin ${e.name} → ${e.state}`));
 
-  const loaded = manager.startAll().then(
-    () => {
+  const loaded = manager
+    .startAll()
+    .catch((err: unknown) => logger.error({ err }, 'plugin loading failed'))
+    .then(async () => {
+      for (const f of features) await f.start?.();
       ready = true;
-    },
-    (err: unknown) => {
-      logger.error({ err }, 'plugin loading failed');
-      ready = true;
-    },
-  );
+    });
 
   let closing: Promise<void> | null = null;
   return {
     app,
+    features,
     ctx,
     logger,
     isolation,
@@ -86,6 +88,7 @@ export async function createServer(
       closing ??= (async () => {
         ready = false;
         await loaded;
+        for (const f of features) await f.stop?.();
         await Promise.all([app.close(), manager.stopAll(config.file.shutdownGraceMs)]);
       })();
       return closing;

@@ -15,7 +15,7 @@ declare module 'fastify' {
 }
 
 /** Extra route sets (jobs, realtime, MCP) plug in here so every surface shares one app and one error shape. */
-export type RouteSet = (app: FastifyInstance, ctx: ApiContext) => void | Promise<void>;
+export type RouteSet = (app: FastifyInstance) => void | Promise<void>;
 
 /** Builds the HTTP app: routes, auth, one error shape for everything, OpenAPI at /openapi.json. */
 export async function buildApp(
@@ -64,7 +64,7 @@ export async function buildApp(
   healthRoutes(app, ctx);
   probeRoutes(app, ctx);
   pluginRoutes(app, ctx);
-  for (const routes of options.routeSets ?? []) await routes(app, ctx);
+  for (const routes of options.routeSets ?? []) await routes(app);
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { findOnPath } from '../plugins/checks/binaries.js';
 
@@ -66,6 +67,10 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
   const node = [process.execPath, `--max-old-space-size=${memoryMb}`, input.workerEntry];
   let inner = node;
   if (isolation.mode === 'namespace') {
+    // /tmp becomes private and writable; whatever the worker must read from under it (a checkout or plugins
+    // dir in /tmp) is bound back read-only, and the hidden dirs are masked after that.
+    const tmp = path.resolve(os.tmpdir());
+    const reexpose = [...new Set([input.pluginDir, input.workerEntry].filter((p) => isInside(p, tmp) && p !== tmp).map((p) => path.join(tmp, path.relative(tmp, p).split(path.sep)[0] as string)))];
     const hide = input.hiddenDirs
       .filter((d) => !isInside(input.pluginDir, d) && !isInside(input.workerEntry, d))
       .flatMap((d) => ['--tmpfs', d]);
@@ -74,7 +79,8 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
       '--ro-bind', '/', '/',
       '--dev', '/dev',
       '--proc', '/proc',
-      '--tmpfs', '/tmp',
+      '--tmpfs', tmp,
+      ...reexpose.flatMap((d) => ['--ro-bind', d, d]),
       ...hide,
       '--unshare-pid',
       ...(input.network ? [] : ['--unshare-net']),
