@@ -242,9 +242,9 @@ export class WorkerProcess {
         }
       }
     }
-    // Answer at once: the exit event only confirms it.
-    const pending = this.#pending;
-    if (pending) this.#settleDeath(pending, this.#death(null, null));
+    // SIGKILL cannot be caught: settle everything now, so callers and the registry see the outcome together;
+    // the exit event that follows only confirms it.
+    this.#finish(this.#death(null, null));
   }
 
   /** Asks the plugin to dispose() and exit; kills it if that takes longer than graceMs. */
@@ -348,7 +348,11 @@ export class WorkerProcess {
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#dead) return;
-    const death = this.#death(code, signal);
+    this.#finish(this.#death(code, signal));
+  }
+
+  #finish(death: WorkerDeath): void {
+    if (this.#dead) return;
     this.#dead = death;
     if (this.#sampleTimer) clearTimeout(this.#sampleTimer);
     // Make sure nothing the plugin spawned outlives it.
@@ -362,9 +366,8 @@ export class WorkerProcess {
     if (this.#load) {
       const load = this.#load;
       this.#load = null;
-      if (death.kind === 'timeout') {
-        // start() already rejected with LOAD_TIMEOUT
-      } else {
+      if (death.kind !== 'timeout') {
+        // (a load timeout was already answered by start())
         load.reject(
           new LoadFailure(
             'LOAD_CRASHED',

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages Bastion uses: bubblewrap (worker namespaces), ffmpeg (video-tracker), util-linux (setpriv,
+# prlimit), DejaVu fonts (text rendering in tests). Skips apt when everything is already there.
+set -euo pipefail
+need=()
+command -v bwrap >/dev/null || need+=(bubblewrap)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v setpriv >/dev/null || need+=(util-linux)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if ((${#need[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "installing Debian packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
