@@ -5,8 +5,25 @@ import { BastionError } from '../errors/bastion-error.js';
  * Reads `{args}` from a JSON body, or from multipart: file parts become binary args named by their field, a
  * field `args` holds JSON, and other fields are plain string args. Extra top-level keys are returned as `rest`.
  */
-export async function readArgsBody(request: FastifyRequest): Promise<{ args: Record<string, unknown>; rest: Record<string, unknown> }> {
+export async function readArgsBody(
+  request: FastifyRequest,
+): Promise<{ args: Record<string, unknown>; rest: Record<string, unknown> }> {
   if (request.isMultipart()) {
+    try {
+      return await readMultipart(request);
+    } catch (err) {
+      // Errors with a status (size limits) keep it; parser errors (no boundary, truncated body) are the client's.
+      if (err instanceof BastionError || typeof (err as { statusCode?: unknown }).statusCode === 'number') throw err;
+      throw new BastionError('BAD_REQUEST', `malformed multipart body: ${(err as Error).message}`);
+    }
+  }
+  return readJson(request);
+}
+
+async function readMultipart(
+  request: FastifyRequest,
+): Promise<{ args: Record<string, unknown>; rest: Record<string, unknown> }> {
+  {
     const args: Record<string, unknown> = {};
     const rest: Record<string, unknown> = {};
     let jsonArgs: Record<string, unknown> = {};
@@ -23,6 +40,9 @@ export async function readArgsBody(request: FastifyRequest): Promise<{ args: Rec
     }
     return { args: { ...jsonArgs, ...args }, rest };
   }
+}
+
+function readJson(request: FastifyRequest): { args: Record<string, unknown>; rest: Record<string, unknown> } {
   const body = request.body;
   if (body === undefined || body === null) return { args: {}, rest: {} };
   if (typeof body !== 'object' || Array.isArray(body)) {
@@ -31,7 +51,9 @@ export async function readArgsBody(request: FastifyRequest): Promise<{ args: Rec
   const { args, ...rest } = body as Record<string, unknown>;
   if (args === undefined) return { args: {}, rest };
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new BastionError('INVALID_INPUT', '"args" must be a JSON object', { details: [{ path: '/', message: 'must be object' }] });
+    throw new BastionError('INVALID_INPUT', '"args" must be a JSON object', {
+      details: [{ path: '/', message: 'must be object' }],
+    });
   }
   return { args: args as Record<string, unknown>, rest };
 }
@@ -48,7 +70,10 @@ function parseArgsJson(text: string): Record<string, unknown> {
   }
   // JSON.parse keeps "__proto__" as an own key; never let it reach an object spread as a prototype.
   if (Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'constructor')) {
-    throw new BastionError('BAD_REQUEST', 'the multipart field "args" contains a forbidden key (__proto__ or constructor)');
+    throw new BastionError(
+      'BAD_REQUEST',
+      'the multipart field "args" contains a forbidden key (__proto__ or constructor)',
+    );
   }
   return value as Record<string, unknown>;
 }

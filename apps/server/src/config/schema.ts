@@ -27,6 +27,12 @@ export const configFileSchema = z
     maxUploadMb: positiveInt.default(200),
     maxResultMb: positiveInt.default(16),
     jobRetentionHours: z.number().positive().default(168),
+    /** Jobs waiting in the queue (all plugins) before POST /v1/jobs answers PLUGIN_BUSY. */
+    maxQueuedJobs: positiveInt.default(1000),
+    /** Largest /v1/stream frame accepted; bigger ones get a PAYLOAD_TOO_LARGE message (the connection stays). */
+    maxFrameMb: positiveInt.default(8),
+    /** WebSocket heartbeat: a ping every this many ms; a client that misses one whole interval is dropped. */
+    wsHeartbeatMs: positiveInt.default(30_000),
     shutdownGraceMs: z.number().int().min(0).default(10_000),
   })
   .strict();

@@ -205,6 +205,9 @@ export class WorkerProcess {
       const onAbort = (): void => {
         if (pending.cancelled) return;
         pending.cancelled = true;
+        // A cancelled call never turns into a timeout: only the grace period runs from here.
+        for (const t of pending.timers) clearTimeout(t);
+        pending.timers.length = 0;
         this.#send({ type: 'cancel', id });
         pending.timers.push(
           setTimeout(() => this.kill('replaced', 'cancelled call did not stop in time'), opts.cancelGraceMs),
@@ -279,6 +282,7 @@ export class WorkerProcess {
     const pending = this.#pending;
     switch (msg.type) {
       case 'ready':
+        this.#sample(); // a first memory reading for the health record
         this.#load?.resolve(msg.tools);
         this.#load = null;
         return;

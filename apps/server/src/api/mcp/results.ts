@@ -1,0 +1,33 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ErrorInfo } from '@bastion/protocol';
+import { BastionError } from '../../errors/bastion-error.js';
+import { isPlainObject } from './catalog.js';
+
+/**
+ * A successful call: the result as JSON text (for clients that only read text) and as structuredContent. An
+ * object result is the structuredContent itself; anything else (and every result of a tool whose outputSchema is
+ * not an object schema) is wrapped as `{result: <value>}`.
+ */
+export function successResult(result: unknown, wrap: boolean): CallToolResult {
+  const structured = wrap || !isPlainObject(result) ? { result } : result;
+  return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: structured };
+}
+
+/**
+ * A failed call, never a protocol error: `isError: true` and the error `{code, message, plugin?, tool?,
+ * details?}` of DESIGN §4 as JSON text. The same object is the structuredContent, except for tools that declare
+ * an outputSchema: MCP clients validate structuredContent against it (the SDK's client rejects the whole result
+ * otherwise), so there the error travels in the text only.
+ */
+export function errorResult(err: BastionError, toolHasOutputSchema: boolean): CallToolResult {
+  const info: ErrorInfo = err.toInfo();
+  const result: CallToolResult = { isError: true, content: [{ type: 'text', text: JSON.stringify(info) }] };
+  if (!toolHasOutputSchema) result.structuredContent = { ...info };
+  return result;
+}
+
+/** Anything thrown by a call, as a coded error; unexpected throws are host bugs (INTERNAL_ERROR). */
+export function toCodedError(err: unknown): { error: BastionError; unexpected: boolean } {
+  if (err instanceof BastionError) return { error: err, unexpected: false };
+  return { error: new BastionError('INTERNAL_ERROR', 'internal error; see the server log'), unexpected: true };
+}
