@@ -198,3 +198,51 @@ describe('HTTP API with keys', () => {
     }
   });
 });
+
+describe('no route answers 500', () => {
+  it('survives a sweep of odd methods, paths, headers and bodies', async () => {
+    const t = await startTestServer({ pluginsDirs: [fixtureSubset(['ok', 'throws', 'exits'])] });
+    try {
+      const paths = [
+        '/', '/v1', '/v1/plugins', '/v1/plugins/ok', '/v1/plugins/ok/health', '/v1/plugins/ok/manifest',
+        '/v1/plugins/ok/tools/echo/run', '/v1/plugins/ok/tools/bytes/run', '/v1/plugins/exits/tools/run/run',
+        '/v1/plugins/ok/restart', '/v1/plugins/%00/health', '/v1/plugins/%ff%fe/health', '/metrics', '/openapi.json',
+        '/v1/plugins/ok/tools/echo/run?x=%', '/healthz?' + 'a'.repeat(5000),
+      ];
+      const bodies: Array<[string | undefined, string | Buffer | undefined]> = [
+        [undefined, undefined],
+        ['application/json', ''],
+        ['application/json', 'null'],
+        ['application/json', '"str"'],
+        ['application/json', '{"args":null}'],
+        ['application/json', '{"args":{"text":"' + 'x'.repeat(5000) + '"}}'],
+        ['application/json', '{"args":{"file":123}}'],
+        ['application/json', Buffer.from([0xff, 0xfe, 0x00])],
+        ['multipart/form-data; boundary=z', '--z\r\n\r\n--z--'],
+        ['application/x-www-form-urlencoded', 'a=1'],
+      ];
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const) {
+        for (const url of paths) {
+          for (const [type, payload] of bodies) {
+            const res = await t.server.app.inject({
+              method,
+              url,
+              ...(payload !== undefined && method !== 'GET' ? { payload } : {}),
+              headers: type ? { 'content-type': type } : {},
+            });
+            expect(res.statusCode, `${method} ${url} ${type}`).not.toBe(500);
+            if (res.statusCode >= 500) {
+              // only plugin outcomes (crash/timeout/busy) may be 5xx, never a host error
+              expect(res.json().error.code, `${method} ${url}`).not.toBe('INTERNAL_ERROR');
+            }
+          }
+        }
+      }
+      const metrics = (await t.server.app.inject({ url: '/metrics' })).body;
+      expect(metrics).not.toMatch(/code="INTERNAL_ERROR"/);
+      await expectStillServing(t.server);
+    } finally {
+      await t.close();
+    }
+  });
+});

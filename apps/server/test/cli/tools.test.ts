@@ -30,7 +30,7 @@ describe('bastion check-plugin and new-plugin', () => {
   it('accepts a good plugin after loading it in the sandbox', async () => {
     const { code, stdout } = await runCli(['check-plugin', path.join(FIXTURES_DIR, 'ok')]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/5 tool\(s\): echo, bytes, slow, bad_output, probe/);
+    expect(stdout).toMatch(/6 tool\(s\): echo, bytes, slow, stubborn, bad_output, probe/);
   });
 
   it('names the failing stage and code', async () => {
