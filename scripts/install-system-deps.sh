@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages Bastion uses: bubblewrap (worker namespaces), ffmpeg (video-tracker), util-linux (setpriv,
-# prlimit), DejaVu fonts (text rendering in tests). Skips apt when everything is already there.
+# prlimit), DejaVu fonts (text rendering in tests), chromium (the web UI's end-to-end test). Skips apt when everything is already there.
 set -euo pipefail
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v setpriv >/dev/null || need+=(util-linux)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "installing Debian packages: ${need[*]}"
