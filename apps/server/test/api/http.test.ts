@@ -1,4 +1,5 @@
 import type { HealthRecord } from '@bastion/protocol';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStillServing, fixtureSubset, runTool, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -8,7 +9,7 @@ describe('HTTP API', () => {
     t = await startTestServer({ pluginsDirs: [fixtureSubset(['ok', 'throws', 'missing-binary'])] });
   });
   afterAll(() => t.close());
-  const inject = (opts: Parameters<TestServer['server']['app']['inject']>[0]) => t.server.app.inject(opts);
+  const inject = (opts: InjectOptions) => t.server.app.inject(opts);
 
   it('liveness, readiness, metrics', async () => {
     expect((await inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
@@ -58,10 +59,10 @@ describe('HTTP API', () => {
     const res = await runTool(t.server, 'ok', 'echo', { text: 5, n: -1, extra: true });
     expect(res.status).toBe(400);
     expect(res.body.error?.code).toBe('INVALID_INPUT');
-    const details = (res.body.error as { details: Array<{ path: string }> }).details;
+    const details = (res.body.error as unknown as { details: Array<{ path: string }> }).details;
     expect(details.map((d) => d.path).sort()).toEqual(['/', '/n', '/text']);
     const missing = await runTool(t.server, 'ok', 'echo', {});
-    expect((missing.body.error as { details: Array<{ path: string }> }).details[0]?.path).toBe('/text');
+    expect((missing.body.error as unknown as { details: Array<{ path: string }> }).details[0]?.path).toBe('/text');
   });
 
   it('accepts binary args as base64, data: URL, and multipart file parts', async () => {
@@ -90,7 +91,7 @@ describe('HTTP API', () => {
   });
 
   it('answers every malformed request with a coded 4xx, never a 500', async () => {
-    const cases: Array<{ name: string; req: Parameters<typeof inject>[0]; status: number; code: string }> = [
+    const cases: Array<{ name: string; req: InjectOptions; status: number; code: string }> = [
       { name: 'bad JSON', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'application/json' }, payload: '{"args": {' }, status: 400, code: 'BAD_REQUEST' },
       { name: 'text/plain', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'text/plain' }, payload: 'hello' }, status: 400, code: 'BAD_REQUEST' },
       { name: 'unknown type', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'application/x-weird' }, payload: 'x' }, status: 400, code: 'BAD_REQUEST' },

@@ -126,7 +126,7 @@ describe('failure fixtures', () => {
         expect(h.in_flight).toBe(0);
         expect(h.last_error?.code).toBe(code);
         if (code === 'PLUGIN_MEMORY_LIMIT') {
-          expect(h.memory_peak_mb).toBeGreaterThan(160);
+          expect(h.memory_peak_mb).toBeGreaterThanOrEqual(150); // a V8 heap OOM can end it right at the limit
           // Sampling every 25 ms stops even a fast native leak well before 2× (bench/ measures the real ratio).
           expect(h.memory_peak_mb).toBeLessThan(320);
         }

@@ -45,8 +45,9 @@ export function createMcpServer(ctx: ApiContext, logger: Logger): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
-    const entry = catalog(ctx.registry).get(name);
-    const { plugin, tool } = entry ?? resolveName(new Map(), name);
+    const entries = catalog(ctx.registry);
+    const entry = entries.get(name);
+    const { plugin, tool } = resolveName(entries, name);
     const progressToken = request.params._meta?.progressToken;
     try {
       const { result } = await ctx.runner.run({

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Feature, FeatureFactory } from '../../features.js';
+import type { ApiContext } from '../context.js';
+import { mcpRoutes } from './http.js';
+import { watchToolList } from './list-changed.js';
+import { createMcpServer } from './mcp-server.js';
+import { DEFAULT_SESSION_LIMITS, SessionStore, type SessionLimits } from './sessions.js';
+
+export interface McpFeature extends Feature {
+  readonly sessions: SessionStore;
+}
+
+/** The MCP surface (DESIGN §7): every available plugin tool as an MCP tool at /mcp. */
+export function createMcpFeature(
+  ctx: ApiContext,
+  logger: Logger,
+  limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+): McpFeature {
+  const log = logger.child({ component: 'mcp' });
+  const sessions = new SessionStore(() => createMcpServer(ctx, log), log, limits);
+  const unwatch = watchToolList(ctx.registry, () => sessions.broadcastToolListChanged());
+  return {
+    name: 'mcp',
+    sessions,
+    routes: (app) => mcpRoutes(app, sessions, log),
+    async stop() {
+      unwatch();
+      await sessions.closeAll();
+    },
+  };
+}
+
+export const mcpFeature: FeatureFactory = (ctx, logger) => createMcpFeature(ctx, logger);

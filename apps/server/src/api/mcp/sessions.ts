@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Logger } from 'pino';
+
+export interface SessionLimits {
+  /** At most this many sessions live at once; a new one evicts the least recently used (idle ones first). */
+  maxSessions: number;
+  /** A session with no request for this long and no open stream is closed. */
+  idleMs: number;
+  /** How often idle sessions are looked for. */
+  sweepMs: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 100, idleMs: 30 * 60_000, sweepMs: 60_000 };
+
+export interface Session {
+  id: string;
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  lastSeen: number;
+  /** HTTP exchanges in progress: a running call's response stream, the GET notification stream. */
+  open: number;
+}
+
+/** A transport made for an initialize request; it becomes a session only if the initialize succeeds. */
+export interface PendingSession {
+  transport: StreamableHTTPServerTransport;
+  /** Closes the server and transport if no session came of them. */
+  settle(): Promise<void>;
+}
+
+/**
+ * The live MCP sessions (Streamable HTTP, stateful: only a session can receive notifications/tools/list_changed).
+ * Bounded in number and expired when idle, so memory stays bounded whatever clients do; DELETE /mcp, a closed
+ * transport or stop() remove them.
+ */
+export class SessionStore {
+  /** In least-recently-used order: a touched session moves to the end. */
+  readonly #sessions = new Map<string, Session>();
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(
+    private readonly makeServer: () => Server,
+    private readonly logger: Logger,
+    private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
+  ) {
+    this.#timer = setInterval(() => this.sweep(), limits.sweepMs);
+    this.#timer.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** A new server and transport for an initialize request. */
+  async create(): Promise<PendingSession> {
+    const server = this.makeServer();
+    let admitted = false;
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        if (this.#closed) return;
+        admitted = true;
+        this.#admit({ id, transport, server, lastSeen: Date.now(), open: 0 });
+      },
+    });
+    // Set before connect(): the server chains its own close handling after this one.
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id !== undefined && this.#sessions.get(id)?.transport === transport) this.#sessions.delete(id);
+    };
+    transport.onerror = (err) => this.logger.debug({ err: err.message }, 'MCP transport rejected a request');
+    await server.connect(transport);
+    return {
+      transport,
+      settle: async () => {
+        if (!admitted || this.#closed) await server.close().catch(() => {});
+      },
+    };
+  }
+
+  /** Counts an HTTP exchange of a session as open until its response closes. */
+  track(session: Session, res: ServerResponse): void {
+    this.#touch(session);
+    session.open++;
+    res.once('close', () => {
+      session.open--;
+      this.#touch(session);
+    });
+  }
+
+  /** Tells every session that the tool list changed (clients listening on GET /mcp get it at once). */
+  broadcastToolListChanged(): void {
+    for (const s of this.#sessions.values()) {
+      s.server.sendToolListChanged().catch(() => {}); // a session closing meanwhile has no one to tell
+    }
+  }
+
+  /** Closes sessions idle for longer than the limit. */
+  sweep(now = Date.now()): void {
+    for (const s of [...this.#sessions.values()]) {
+      if (s.open === 0 && now - s.lastSeen > this.limits.idleMs) void this.#close(s, 'idle');
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await Promise.all([...this.#sessions.values()].map((s) => this.#close(s, 'shutdown')));
+  }
+
+  #admit(session: Session): void {
+    while (this.#sessions.size >= this.limits.maxSessions) {
+      const all = [...this.#sessions.values()];
+      const victim = all.find((s) => s.open === 0) ?? all[0];
+      if (!victim) break;
+      this.#sessions.delete(victim.id);
+      void this.#close(victim, 'evicted: too many sessions');
+    }
+    this.#sessions.set(session.id, session);
+  }
+
+  #touch(session: Session): void {
+    session.lastSeen = Date.now();
+    if (this.#sessions.get(session.id) === session) {
+      this.#sessions.delete(session.id);
+      this.#sessions.set(session.id, session);
+    }
+  }
+
+  async #close(session: Session, why: string): Promise<void> {
+    this.#sessions.delete(session.id);
+    this.logger.debug({ session: session.id }, `MCP session closed (${why})`);
+    try {
+      await session.server.close();
+    } catch (err) {
+      this.logger.warn({ err }, 'closing an MCP session failed');
+    }
+  }
+}
