@@ -29,13 +29,16 @@ interface Slot {
   generation: number;
   failures: number[];
   restartTimer: NodeJS.Timeout | null;
+  /** A problem only a server restart can clear (duplicate id, folder linking outside its directory). */
+  fixedProblem: string | null;
 }
 
 /** Environment a worker gets: the host's, minus its secrets and anything that could change how node starts. */
 function workerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('BASTION_') || k === 'NODE_OPTIONS' || k.startsWith('NODE_CHANNEL') || k.startsWith('VITEST')) continue;
+    if (k.startsWith('BASTION_') || k === 'NODE_OPTIONS' || k.startsWith('NODE_CHANNEL') || k.startsWith('VITEST'))
+      continue;
     env[k] = v;
   }
   return env;
@@ -72,15 +75,13 @@ export class PluginManager {
         let n = 2;
         while (this.#slots.has(`${base}~${n}`)) n++;
         name = `${base}~${n}`;
-        this.#addSlot(name, found.folder, null);
-        this.registry.transition(name, 'FAILED', {
-          code: 'MANIFEST_INVALID',
-          reason: `duplicate plugin id '${base}': already used by ${firstFolder ?? this.#slots.get(base)?.folder}; this folder ${found.folder} is ignored; give one of them another bastion.id`,
-        });
+        const problem = `duplicate plugin id '${base}': already used by ${firstFolder ?? this.#slots.get(base)?.folder}; this folder ${found.folder} is ignored; give one of them another bastion.id`;
+        this.#addSlot(name, found.folder, null, problem);
+        this.registry.transition(name, 'FAILED', { code: 'MANIFEST_INVALID', reason: problem });
         continue;
       }
       byId.set(name, found.folder);
-      this.#addSlot(name, found.folder, result.ok ? result.manifest : null);
+      this.#addSlot(name, found.folder, result.ok ? result.manifest : null, found.problem);
       if (found.problem) {
         this.registry.transition(name, 'FAILED', { code: 'MANIFEST_INVALID', reason: found.problem });
       } else if (!result.ok) {
@@ -91,7 +92,9 @@ export class PluginManager {
       }
     }
     await Promise.all(
-      [...this.#slots.values()].filter((s) => s.manifest && this.registry.state(s.name) === null).map((s) => this.#load(s, 'normal')),
+      [...this.#slots.values()]
+        .filter((s) => s.manifest && this.registry.state(s.name) === null)
+        .map((s) => this.#load(s, 'normal')),
     );
   }
 
@@ -106,29 +109,27 @@ export class PluginManager {
     slot.restartTimer = null;
     if (explicit) slot.failures = [];
     await this.#stopPool(slot, 2000);
-    if (!name.includes('~')) {
-      const result = readManifest(slot.folder);
-      if (!result.ok || result.manifest.id !== name) {
-        slot.manifest = null;
-        this.registry.transition(name, 'FAILED', {
-          cause: 'restart',
-          code: 'MANIFEST_INVALID',
-          reason: result.ok
-            ? `the folder now declares id '${result.manifest.id}'; restart the server to pick it up`
-            : `invalid manifest in ${slot.folder}: ${result.problems.join('; ')}`,
-        });
-        return;
-      }
-      slot.manifest = result.manifest;
-    }
-    if (!slot.manifest) {
+    if (slot.fixedProblem) {
       this.registry.transition(name, 'FAILED', {
         cause: 'restart',
-        code: this.registry.health(name)?.reason_code ?? 'MANIFEST_INVALID',
-        reason: this.registry.health(name)?.reason ?? 'invalid manifest',
+        code: 'MANIFEST_INVALID',
+        reason: slot.fixedProblem,
       });
       return;
     }
+    const result = readManifest(slot.folder);
+    if (!result.ok || result.manifest.id !== name) {
+      slot.manifest = null;
+      this.registry.transition(name, 'FAILED', {
+        cause: 'restart',
+        code: 'MANIFEST_INVALID',
+        reason: result.ok
+          ? `the folder now declares id '${result.manifest.id}'; restart the server to pick it up`
+          : `invalid manifest in ${slot.folder}: ${result.problems.join('; ')}`,
+      });
+      return;
+    }
+    slot.manifest = result.manifest;
     await this.#load(slot, 'restart');
   }
 
@@ -146,9 +147,18 @@ export class PluginManager {
     );
   }
 
-  #addSlot(name: string, folder: string, manifest: Manifest | null): void {
+  #addSlot(name: string, folder: string, manifest: Manifest | null, fixedProblem: string | null): void {
     const overrides = this.config.file.plugins[name];
-    this.#slots.set(name, { name, folder, manifest, pool: null, generation: 0, failures: [], restartTimer: null });
+    this.#slots.set(name, {
+      name,
+      folder,
+      manifest,
+      pool: null,
+      generation: 0,
+      failures: [],
+      restartTimer: null,
+      fixedProblem,
+    });
     this.registry.register({
       name,
       folder,
