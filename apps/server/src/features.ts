@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiContext } from './api/context.js';
+import { mcpFeature } from './api/mcp/index.js';
+import { jobsFeature } from './jobs/feature.js';
+import { realtimeFeature } from './api/realtime/feature.js';
 
 /**
  * A surface or service beside the core REST API (jobs, realtime WebSocket, MCP). Each registers its routes on
@@ -18,4 +21,4 @@ export interface Feature {
 export type FeatureFactory = (ctx: ApiContext, logger: Logger) => Feature;
 
 /** The features every server runs. */
-export const FEATURES: FeatureFactory[] = [];
+export const FEATURES: FeatureFactory[] = [mcpFeature, jobsFeature, realtimeFeature];

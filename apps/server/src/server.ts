@@ -32,10 +32,7 @@ export function pluginDirsOf(config: ServerConfig): string[] {
 }
 
 /** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
-export async function createServer(
-  config: ServerConfig,
-  options: { logger?: Logger } = {},
-): Promise<BastionServer> {
+export async function createServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<BastionServer> {
   const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
   mkdirSync(config.dataDir, { recursive: true });
   const isolation = detectIsolation(config.isolation);
@@ -59,7 +56,9 @@ export async function createServer(
   const ctx: ApiContext = { config, registry, manager, runner, metrics, auth, isReady: () => ready };
   const features: Feature[] = FEATURES.map((make) => make(ctx, logger));
   const app = await buildApp(ctx, { logger, routeSets: features.map((f) => (a) => f.routes(a)) });
-  registry.on('state', (e) => logger.info({ plugin: e.name, state: e.state, reason_code: e.reason_code }, `plugin ${e.name} → ${e.state}`));
+  registry.on('state', (e) =>
+    logger.info({ plugin: e.name, state: e.state, reason_code: e.reason_code }, `plugin ${e.name} → ${e.state}`),
+  );
 
   const loaded = manager
     .startAll()

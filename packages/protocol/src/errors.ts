@@ -13,7 +13,11 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, kind: 'request', summary: 'Unknown route' },
   PAYLOAD_TOO_LARGE: { http: 413, kind: 'request', summary: 'Body or upload over the size limit' },
   TOOL_ERROR: { http: 422, kind: 'runtime', summary: 'The tool threw or rejected' },
-  INVALID_OUTPUT: { http: 502, kind: 'runtime', summary: 'Result not JSON-serialisable, too large, or fails outputSchema' },
+  INVALID_OUTPUT: {
+    http: 502,
+    kind: 'runtime',
+    summary: 'Result not JSON-serialisable, too large, or fails outputSchema',
+  },
   PLUGIN_CRASHED: { http: 502, kind: 'runtime', summary: 'Worker exited, aborted or was killed by a signal' },
   PLUGIN_MEMORY_LIMIT: { http: 502, kind: 'runtime', summary: 'Worker exceeded memoryMb and was killed' },
   PLUGIN_UNAVAILABLE: { http: 503, kind: 'request', summary: 'Plugin is UNAVAILABLE (a requirement is missing)' },
@@ -36,7 +40,10 @@ export const ERROR_CODES = {
   DISABLED: { http: null, kind: 'load', summary: 'Disabled in the config file' },
   HOST_RESTARTED: { http: null, kind: 'job', summary: 'The host stopped while the job ran' },
   CANCELLED: { http: null, kind: 'job', summary: 'The job was cancelled' },
-} as const satisfies Record<string, { http: number | null; kind: 'request' | 'runtime' | 'load' | 'job'; summary: string }>;
+} as const satisfies Record<
+  string,
+  { http: number | null; kind: 'request' | 'runtime' | 'load' | 'job'; summary: string }
+>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -7,7 +7,13 @@ export function toBastionError(err: unknown): BastionError {
   const e = err as Partial<FastifyError> & { code?: string; statusCode?: number; message?: string };
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   const message = typeof e.message === 'string' && e.message ? e.message : 'bad request';
-  if (status === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_PARTS_LIMIT' || e.code === 'FST_FILES_LIMIT' || e.code === 'FST_FIELDS_LIMIT') {
+  if (
+    status === 413 ||
+    e.code === 'FST_REQ_FILE_TOO_LARGE' ||
+    e.code === 'FST_PARTS_LIMIT' ||
+    e.code === 'FST_FILES_LIMIT' ||
+    e.code === 'FST_FIELDS_LIMIT'
+  ) {
     return new BastionError('PAYLOAD_TOO_LARGE', message);
   }
   if (status === 404) return new BastionError('NOT_FOUND', message);

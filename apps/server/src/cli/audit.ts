@@ -2,9 +2,28 @@ import { parseArgs } from 'node:util';
 import { PLUGIN_STATES, type HealthRecord } from '@bastion/protocol';
 
 const REQUIRED_KEYS: Array<keyof HealthRecord> = [
-  'name', 'version', 'description', 'state', 'reason', 'reason_code', 'tools', 'uptime_seconds', 'loaded_at',
-  'last_used', 'success_count', 'error_count', 'timeout_count', 'crash_count', 'in_flight', 'queue_depth',
-  'last_execution_time_ms', 'avg_execution_time_ms', 'p95_execution_time_ms', 'memory_peak_mb', 'last_error', 'requires',
+  'name',
+  'version',
+  'description',
+  'state',
+  'reason',
+  'reason_code',
+  'tools',
+  'uptime_seconds',
+  'loaded_at',
+  'last_used',
+  'success_count',
+  'error_count',
+  'timeout_count',
+  'crash_count',
+  'in_flight',
+  'queue_depth',
+  'last_execution_time_ms',
+  'avg_execution_time_ms',
+  'p95_execution_time_ms',
+  'memory_peak_mb',
+  'last_error',
+  'requires',
 ];
 
 /** Checks a list of health records and their detail answers against the contract; returns the problems. */

@@ -56,7 +56,9 @@ export async function checkPlugin(argv: string[]): Promise<number> {
   });
   try {
     const tools = await worker.start();
-    console.log(`✓ load (${isolation.mode} isolation): ${tools.length} tool(s): ${tools.map((t) => t.name).join(', ')}`);
+    console.log(
+      `✓ load (${isolation.mode} isolation): ${tools.length} tool(s): ${tools.map((t) => t.name).join(', ')}`,
+    );
     console.log(`  worker memory after load: ${Math.round(worker.peakMb)} MB peak`);
     await worker.dispose(3000);
     return 0;

@@ -5,7 +5,11 @@ import { PLUGIN_ID } from '../plugins/manifest.js';
 
 /** `bastion new-plugin NAME [--dir DIR]`: a minimal working plugin folder to start from. */
 export async function newPlugin(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { dir: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' } },
+    allowPositionals: true,
+  });
   const name = positionals[0];
   if (!name || !PLUGIN_ID.test(name)) {
     console.error('usage: bastion new-plugin NAME [--dir DIR]   (NAME must match ^[a-z0-9][a-z0-9_-]{0,63}$)');

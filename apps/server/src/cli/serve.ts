@@ -7,7 +7,8 @@ export async function serve(argv: string[]): Promise<number> {
   const server = await createServer(config);
   const url = await server.listen();
   process.stdout.write(`listening on ${url}\n`);
-  if (!config.adminKey && !config.userKey) server.logger.warn('no API keys configured: anyone who can reach this port can use it');
+  if (!config.adminKey && !config.userKey)
+    server.logger.warn('no API keys configured: anyone who can reach this port can use it');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configFileSchema, serverConfigSchema, type ServerConfig } from './schema.js';
 
 /** Every problem found in flags, environment and config file, reported together. */

@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { JOB_STATUSES, type JobListResponse, type JobRecord, type JobStatus, type JobSubmitResponse } from '@bastion/protocol';
+import {
+  JOB_STATUSES,
+  type JobListResponse,
+  type JobRecord,
+  type JobStatus,
+  type JobSubmitResponse,
+} from '@bastion/protocol';
 import { readArgsBody } from '../api/body.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobService } from './service.js';
@@ -27,7 +33,8 @@ export function encodeCursor(seq: number): string {
 
 export function decodeCursor(cursor: string): number {
   const m = /^j:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m?.[1]) throw new BastionError('BAD_REQUEST', "invalid 'before' cursor; pass the next_before value of a previous page");
+  if (!m?.[1])
+    throw new BastionError('BAD_REQUEST', "invalid 'before' cursor; pass the next_before value of a previous page");
   return Number(m[1]);
 }
 
@@ -38,7 +45,8 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService): void {
     {
       config: { access: 'user' },
       schema: {
-        summary: 'Submit a job: JSON {"plugin", "tool", "args"} or multipart (fields plugin, tool, args; file parts are binary args)',
+        summary:
+          'Submit a job: JSON {"plugin", "tool", "args"} or multipart (fields plugin, tool, args; file parts are binary args)',
         consumes: ['application/json', 'multipart/form-data'],
       },
     },
@@ -56,17 +64,28 @@ export function jobRoutes(app: FastifyInstance, jobs: JobService): void {
 
   app.get<{ Querystring: { status?: JobStatus; plugin?: string; limit: number; before?: string } }>(
     '/v1/jobs',
-    { config: { access: 'user' }, schema: { summary: 'List jobs, newest first, with cursor paging', querystring: listQuery } },
+    {
+      config: { access: 'user' },
+      schema: { summary: 'List jobs, newest first, with cursor paging', querystring: listQuery },
+    },
     async (request): Promise<JobListResponse> => {
       const { status, plugin, limit, before } = request.query;
-      const page = jobs.list({ status, plugin, limit, beforeSeq: before === undefined ? undefined : decodeCursor(before) });
+      const page = jobs.list({
+        status,
+        plugin,
+        limit,
+        beforeSeq: before === undefined ? undefined : decodeCursor(before),
+      });
       return { jobs: page.jobs, next_before: page.nextBeforeSeq === null ? null : encodeCursor(page.nextBeforeSeq) };
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
-    { config: { access: 'user' }, schema: { summary: 'A job: status, progress, stage, result or error', params: jobParams } },
+    {
+      config: { access: 'user' },
+      schema: { summary: 'A job: status, progress, stage, result or error', params: jobParams },
+    },
     async (request): Promise<JobRecord> => {
       const job = jobs.get(request.params.id);
       if (!job) throw new BastionError('JOB_NOT_FOUND', `no job '${request.params.id}'`);

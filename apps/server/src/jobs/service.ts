@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { JobProgressPayload, JobRecord, JobStatus, JobStatusPayload, PartialResultPayload } from '@bastion/protocol';
+import type {
+  JobProgressPayload,
+  JobRecord,
+  JobStatus,
+  JobStatusPayload,
+  PartialResultPayload,
+} from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import { BastionError } from '../errors/bastion-error.js';
@@ -56,7 +62,8 @@ export class JobService extends EventEmitter<JobEvents> {
     this.store = new JobStore(ctx.config.dataDir);
     // Whatever a previous process left running can never finish: it died with that process.
     const interrupted = this.store.recoverInterrupted();
-    if (interrupted.length) logger.warn(`jobs: marked ${interrupted.length} interrupted job(s) failed (HOST_RESTARTED)`);
+    if (interrupted.length)
+      logger.warn(`jobs: marked ${interrupted.length} interrupted job(s) failed (HOST_RESTARTED)`);
     // A plugin that finishes (re)loading may have jobs waiting for it.
     ctx.registry.on('state', (e) => {
       if (this.#started && e.state !== 'LOADED') this.#dispatch(e.name);
@@ -74,6 +81,8 @@ export class JobService extends EventEmitter<JobEvents> {
     } catch (err) {
       this.logger.error({ err }, 'jobs: retention sweep failed');
     }
+    // The database is the truth: jobs submitted during loading are in it too.
+    this.#queues.clear();
     const queued = this.store.queued();
     for (const job of queued) this.#enqueue(job.plugin, job.job_id, false);
     if (queued.length) this.logger.info(`jobs: resuming ${queued.length} queued job(s)`);
@@ -113,7 +122,8 @@ export class JobService extends EventEmitter<JobEvents> {
 
   /** Validates and stores a job, then queues it. Throws coded errors (404, 400, 503) for bad submissions. */
   submit(plugin: string, tool: string, rawArgs: unknown): JobRecord {
-    if (this.#stopping) throw new BastionError('PLUGIN_UNAVAILABLE', 'the server is stopping; submit the job again later');
+    if (this.#stopping)
+      throw new BastionError('PLUGIN_UNAVAILABLE', 'the server is stopping; submit the job again later');
     const info = this.ctx.runner.resolveTool(plugin, tool);
     let args: Record<string, unknown>;
     try {
@@ -142,7 +152,12 @@ export class JobService extends EventEmitter<JobEvents> {
     return record ? this.#overlay(record) : null;
   }
 
-  list(q: { status?: JobStatus | undefined; plugin?: string | undefined; beforeSeq?: number | undefined; limit: number }) {
+  list(q: {
+    status?: JobStatus | undefined;
+    plugin?: string | undefined;
+    beforeSeq?: number | undefined;
+    limit: number;
+  }) {
     const rows = this.store.list(q);
     const page = rows.slice(0, q.limit);
     return {
@@ -161,9 +176,13 @@ export class JobService extends EventEmitter<JobEvents> {
     if (!record) throw new BastionError('JOB_NOT_FOUND', `no job '${id}'`);
     if (record.status === 'cancelled') return record;
     if (record.status === 'succeeded' || record.status === 'failed') {
-      throw new BastionError('BAD_REQUEST', `job '${id}' has already ${record.status}; only queued or running jobs can be cancelled`, {
-        details: { status: record.status },
-      });
+      throw new BastionError(
+        'BAD_REQUEST',
+        `job '${id}' has already ${record.status}; only queued or running jobs can be cancelled`,
+        {
+          details: { status: record.status },
+        },
+      );
     }
     const live = this.#live.get(id);
     if (live) {
@@ -212,7 +231,9 @@ export class JobService extends EventEmitter<JobEvents> {
     if (!queue?.length) return;
     if (!this.ctx.registry.has(plugin)) {
       for (const id of queue.splice(0)) {
-        this.#finish(id, 'failed', { error: { code: 'PLUGIN_NOT_FOUND', message: `no plugin named '${plugin}' any more` } });
+        this.#finish(id, 'failed', {
+          error: { code: 'PLUGIN_NOT_FOUND', message: `no plugin named '${plugin}' any more` },
+        });
       }
       return;
     }
@@ -232,7 +253,9 @@ export class JobService extends EventEmitter<JobEvents> {
       args = this.store.loadArgs(id);
     } catch (err) {
       this.logger.error({ err, job: id }, 'jobs: could not start job');
-      this.#finish(id, 'failed', { error: { code: 'INVALID_INPUT', message: `the job's stored input could not be read: ${String(err)}` } });
+      this.#finish(id, 'failed', {
+        error: { code: 'INVALID_INPUT', message: `the job's stored input could not be read: ${String(err)}` },
+      });
       return;
     }
     const record = this.store.get(id);
@@ -266,7 +289,8 @@ export class JobService extends EventEmitter<JobEvents> {
       });
       this.#finish(id, 'succeeded', { result, progress: 100, stage: live.stage });
     } catch (err) {
-      const e = err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
+      const e =
+        err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
       if (!(err instanceof BastionError)) this.logger.error({ err, job: id }, 'jobs: unexpected error');
       if (e.code === 'PLUGIN_BUSY' && !live.controller.signal.aborted && !this.#stopping && this.store.requeue(id)) {
         // The plugin's own queue is full of direct calls: wait a little and retry, first in line.

@@ -91,7 +91,9 @@ export class JobStore {
       running: this.#db.prepare(
         `UPDATE jobs SET status = 'running', started_at = ?, progress = 0, stage = NULL WHERE id = ? AND status = ?`,
       ),
-      requeue: this.#db.prepare(`UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`),
+      requeue: this.#db.prepare(
+        `UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`,
+      ),
       progress: this.#db.prepare(`UPDATE jobs SET progress = ?, stage = ? WHERE id = ? AND status = 'running'`),
       finish: this.#db.prepare(
         `UPDATE jobs SET status = @status, result_json = @result_json, error_code = @error_code,

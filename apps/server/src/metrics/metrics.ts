@@ -6,7 +6,11 @@ import type { Registry } from '../plugins/registry.js';
  * Prometheus metrics. Call outcomes are counted as they happen (labelled with the error registry's codes);
  * plugin state and worker memory are read from registry snapshots at scrape time.
  */
-export function createMetrics(registry: Registry): { contentType: string; render: () => Promise<string>; countError: (code: string) => void } {
+export function createMetrics(registry: Registry): {
+  contentType: string;
+  render: () => Promise<string>;
+  countError: (code: string) => void;
+} {
   const prom = new PromRegistry();
   const calls = new Counter({
     name: 'bastion_tool_calls_total',
@@ -35,7 +39,8 @@ export function createMetrics(registry: Registry): { contentType: string; render
     registers: [prom],
     collect() {
       this.reset();
-      for (const h of snapshot()) for (const s of PLUGIN_STATES) this.set({ plugin: h.name, state: s }, h.state === s ? 1 : 0);
+      for (const h of snapshot())
+        for (const s of PLUGIN_STATES) this.set({ plugin: h.name, state: s }, h.state === s ? 1 : 0);
     },
   });
   new Gauge({
@@ -45,7 +50,8 @@ export function createMetrics(registry: Registry): { contentType: string; render
     registers: [prom],
     collect() {
       this.reset();
-      for (const h of snapshot()) if (h.memory_peak_mb !== null) this.set({ plugin: h.name }, h.memory_peak_mb * 1024 * 1024);
+      for (const h of snapshot())
+        if (h.memory_peak_mb !== null) this.set({ plugin: h.name }, h.memory_peak_mb * 1024 * 1024);
     },
   });
   new Gauge({

@@ -38,7 +38,9 @@ export function discoverFolders(dirs: string[]): { folders: FoundFolder[]; warni
       const inside = real.startsWith(root + path.sep);
       folders.push({
         folder: inside ? real : folder,
-        problem: inside ? null : `folder ${folder} links to ${real}, outside ${root}; move the plugin into the directory`,
+        problem: inside
+          ? null
+          : `folder ${folder} links to ${real}, outside ${root}; move the plugin into the directory`,
       });
     }
   }

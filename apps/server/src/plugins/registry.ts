@@ -228,7 +228,9 @@ export class Registry extends EventEmitter<RegistryEvents> {
     if (!e) return null;
     const sorted = [...e.durations].sort((a, b) => a - b);
     const avg = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : null;
-    const p95 = sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? null) : null;
+    const p95 = sorted.length
+      ? (sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? null)
+      : null;
     const req = e.manifest?.requires;
     return Object.freeze({
       name: e.name,

@@ -12,6 +12,9 @@ export type RestartDecision = { action: 'restart'; delayMs: number } | { action:
 export function decideRestart(failureTimes: number[], now: number): RestartDecision {
   const recent = failureTimes.filter((t) => now - t < RESTART_POLICY.windowMs);
   if (recent.length >= RESTART_POLICY.quarantineFailures) return { action: 'quarantine', failures: recent.length };
-  const delayMs = Math.min(RESTART_POLICY.maxDelayMs, RESTART_POLICY.firstDelayMs * 2 ** Math.max(0, recent.length - 1));
+  const delayMs = Math.min(
+    RESTART_POLICY.maxDelayMs,
+    RESTART_POLICY.firstDelayMs * 2 ** Math.max(0, recent.length - 1),
+  );
   return { action: 'restart', delayMs };
 }

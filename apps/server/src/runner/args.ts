@@ -21,7 +21,8 @@ export interface SchemaProblem {
 
 export function describeErrors(errors: ErrorObject[] | null | undefined): SchemaProblem[] {
   return (errors ?? []).map((e) => {
-    const missing = e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
+    const missing =
+      e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
     return { path: `${e.instancePath}${missing}` || '/', message: e.message ?? e.keyword };
   });
 }
@@ -31,7 +32,10 @@ export function binaryProperties(schema: Record<string, unknown>): string[] {
   const props = schema.properties;
   if (typeof props !== 'object' || props === null) return [];
   return Object.entries(props as Record<string, unknown>)
-    .filter(([, p]) => typeof p === 'object' && p !== null && (p as { contentEncoding?: unknown }).contentEncoding === 'base64')
+    .filter(
+      ([, p]) =>
+        typeof p === 'object' && p !== null && (p as { contentEncoding?: unknown }).contentEncoding === 'base64',
+    )
     .map(([name]) => name);
 }
 
@@ -68,9 +72,13 @@ export function prepareArgs(schema: Record<string, unknown>, raw: unknown): Reco
   const validate = compileSchema(schema);
   if (!validate(forValidation)) {
     const details = describeErrors(validate.errors);
-    throw new BastionError('INVALID_INPUT', `invalid arguments: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, {
-      details,
-    });
+    throw new BastionError(
+      'INVALID_INPUT',
+      `invalid arguments: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      {
+        details,
+      },
+    );
   }
   const out: Record<string, unknown> = { ...args };
   for (const name of binary) {

@@ -50,7 +50,10 @@ export class ToolRunner {
         health.state === 'LOADED'
           ? `plugin '${plugin}' is still loading; try again shortly`
           : `plugin '${plugin}' has no tool '${tool}'; tools: ${known.join(', ') || 'none'}`;
-      throw new BastionError(health.state === 'LOADED' ? 'PLUGIN_UNAVAILABLE' : 'TOOL_NOT_FOUND', msg, { plugin, tool });
+      throw new BastionError(health.state === 'LOADED' ? 'PLUGIN_UNAVAILABLE' : 'TOOL_NOT_FOUND', msg, {
+        plugin,
+        tool,
+      });
     }
     return info;
   }

@@ -13,7 +13,19 @@ export interface IsolationInfo {
   hasPrlimit: boolean;
 }
 
-const BWRAP_PROBE = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-net', '--die-with-parent', 'true'];
+const BWRAP_PROBE = [
+  '--ro-bind',
+  '/',
+  '/',
+  '--dev',
+  '/dev',
+  '--proc',
+  '/proc',
+  '--unshare-pid',
+  '--unshare-net',
+  '--die-with-parent',
+  'true',
+];
 
 /** Finds out how strongly workers can be isolated here: bubblewrap namespaces, or plain processes. */
 export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): IsolationInfo {
@@ -70,22 +82,34 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
     // /tmp becomes private and writable; whatever the worker must read from under it (a checkout or plugins
     // dir in /tmp) is bound back read-only, and the hidden dirs are masked after that.
     const tmp = path.resolve(os.tmpdir());
-    const reexpose = [...new Set([input.pluginDir, input.workerEntry].filter((p) => isInside(p, tmp) && p !== tmp).map((p) => path.join(tmp, path.relative(tmp, p).split(path.sep)[0] as string)))];
+    const reexpose = [
+      ...new Set(
+        [input.pluginDir, input.workerEntry]
+          .filter((p) => isInside(p, tmp) && p !== tmp)
+          .map((p) => path.join(tmp, path.relative(tmp, p).split(path.sep)[0] as string)),
+      ),
+    ];
     const hide = input.hiddenDirs
       .filter((d) => !isInside(input.pluginDir, d) && !isInside(input.workerEntry, d))
       .flatMap((d) => ['--tmpfs', d]);
     inner = [
       'bwrap',
-      '--ro-bind', '/', '/',
-      '--dev', '/dev',
-      '--proc', '/proc',
-      '--tmpfs', tmp,
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--tmpfs',
+      tmp,
       ...reexpose.flatMap((d) => ['--ro-bind', d, d]),
       ...hide,
       '--unshare-pid',
       ...(input.network ? [] : ['--unshare-net']),
       '--die-with-parent',
-      '--chdir', input.pluginDir,
+      '--chdir',
+      input.pluginDir,
       ...node,
     ];
   }

@@ -1,7 +1,14 @@
 import type { Limits } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
 import type { WorkerToolInfo } from './messages.js';
-import { LoadFailure, WorkerProcess, type CallOptions, type WorkerDeath, type WorkerOptions } from './worker-process.js';
+import type {
+  WorkerProcess} from './worker-process.js';
+import {
+  LoadFailure,
+  type CallOptions,
+  type WorkerDeath,
+  type WorkerOptions,
+} from './worker-process.js';
 
 export interface PoolCallbacks {
   /** A worker died of a plugin failure (crash, memory, timeout): the plugin becomes FAILED. */
@@ -52,7 +59,9 @@ export class PluginPool {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       await this.stop(0);
-      throw failed.reason instanceof LoadFailure ? failed.reason : new LoadFailure('LOAD_CRASHED', String(failed.reason));
+      throw failed.reason instanceof LoadFailure
+        ? failed.reason
+        : new LoadFailure('LOAD_CRASHED', String(failed.reason));
     }
     for (const w of workers) {
       this.#ready.add(w);
@@ -173,7 +182,10 @@ export class PluginPool {
     } catch (err) {
       if (this.#stopping || this.#broken) return;
       const failure = err instanceof LoadFailure ? err : new LoadFailure('LOAD_CRASHED', String(err));
-      this.#broken = new BastionError('PLUGIN_FAILED', `plugin '${this.pluginId}' failed to reload: ${failure.message}`);
+      this.#broken = new BastionError(
+        'PLUGIN_FAILED',
+        `plugin '${this.pluginId}' failed to reload: ${failure.message}`,
+      );
       this.#rejectQueue(this.#broken);
       this.callbacks.onReloadFailure(failure);
       void this.stop(this.limits.timeoutMs);

@@ -29,14 +29,42 @@ describe('HTTP API', () => {
     expect(ok.statusCode).toBe(200);
     const record = ok.json<HealthRecord>();
     for (const key of [
-      'name', 'version', 'description', 'state', 'reason', 'reason_code', 'tools', 'uptime_seconds', 'loaded_at',
-      'last_used', 'success_count', 'error_count', 'timeout_count', 'crash_count', 'in_flight', 'queue_depth',
-      'last_execution_time_ms', 'avg_execution_time_ms', 'p95_execution_time_ms', 'memory_peak_mb', 'last_error',
-      'requires', 'isolation',
+      'name',
+      'version',
+      'description',
+      'state',
+      'reason',
+      'reason_code',
+      'tools',
+      'uptime_seconds',
+      'loaded_at',
+      'last_used',
+      'success_count',
+      'error_count',
+      'timeout_count',
+      'crash_count',
+      'in_flight',
+      'queue_depth',
+      'last_execution_time_ms',
+      'avg_execution_time_ms',
+      'p95_execution_time_ms',
+      'memory_peak_mb',
+      'last_error',
+      'requires',
+      'isolation',
     ]) {
       expect(record).toHaveProperty(key);
     }
-    for (const name of ['nope', '..', '%2e%2e', '%2e%2e%2f%2e%2e', 'ünïcödé', '__proto__', 'constructor', 'a'.repeat(900)]) {
+    for (const name of [
+      'nope',
+      '..',
+      '%2e%2e',
+      '%2e%2e%2f%2e%2e',
+      'ünïcödé',
+      '__proto__',
+      'constructor',
+      'a'.repeat(900),
+    ]) {
       const res = await inject({ method: 'GET', url: `/v1/plugins/${name}/health` });
       expect(res.statusCode, name).toBe(404);
       expect(res.json().error.code, name).toMatch(/^(PLUGIN_NOT_FOUND|NOT_FOUND)$/);
@@ -69,16 +97,22 @@ describe('HTTP API', () => {
     const bytes = Buffer.from([1, 2, 3, 4, 5]);
     const b64 = await runTool(t.server, 'ok', 'bytes', { file: bytes.toString('base64') });
     expect(b64.body.result).toEqual({ bytes: 5, isUint8Array: true, first: 1, label: null });
-    const dataUrl = await runTool(t.server, 'ok', 'bytes', { file: `data:application/octet-stream;base64,${bytes.toString('base64')}` });
+    const dataUrl = await runTool(t.server, 'ok', 'bytes', {
+      file: `data:application/octet-stream;base64,${bytes.toString('base64')}`,
+    });
     expect((dataUrl.body.result as { bytes: number }).bytes).toBe(5);
     const bad = await runTool(t.server, 'ok', 'bytes', { file: '###not base64###' });
     expect(bad.body.error?.code).toBe('INVALID_INPUT');
 
     const boundary = '----bastion';
     const multipart = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       Buffer.from([9, 8, 7]),
-      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="args"\r\n\r\n{"label":"hi"}\r\n--${boundary}--\r\n`),
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Disposition: form-data; name="args"\r\n\r\n{"label":"hi"}\r\n--${boundary}--\r\n`,
+      ),
     ]);
     const res = await inject({
       method: 'POST',
@@ -92,23 +126,133 @@ describe('HTTP API', () => {
 
   it('answers every malformed request with a coded 4xx, never a 500', async () => {
     const cases: Array<{ name: string; req: InjectOptions; status: number; code: string }> = [
-      { name: 'bad JSON', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'application/json' }, payload: '{"args": {' }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'text/plain', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'text/plain' }, payload: 'hello' }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'unknown type', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'application/x-weird' }, payload: 'x' }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'array body', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', payload: [1, 2] }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'args not object', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', payload: { args: 'x' } }, status: 400, code: 'INVALID_INPUT' },
-      { name: '__proto__ key', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'application/json' }, payload: '{"args":{"text":"a","__proto__":{"polluted":true}}}' }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'constructor key', req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', headers: { 'content-type': 'application/json' }, payload: '{"args":{"text":"a","constructor":{"prototype":{"x":1}}}}' }, status: 400, code: 'BAD_REQUEST' },
+      {
+        name: 'bad JSON',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/echo/run',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"args": {',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'text/plain',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/echo/run',
+          headers: { 'content-type': 'text/plain' },
+          payload: 'hello',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'unknown type',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/echo/run',
+          headers: { 'content-type': 'application/x-weird' },
+          payload: 'x',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'array body',
+        req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', payload: [1, 2] },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'args not object',
+        req: { method: 'POST', url: '/v1/plugins/ok/tools/echo/run', payload: { args: 'x' } },
+        status: 400,
+        code: 'INVALID_INPUT',
+      },
+      {
+        name: '__proto__ key',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/echo/run',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"args":{"text":"a","__proto__":{"polluted":true}}}',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'constructor key',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/echo/run',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"args":{"text":"a","constructor":{"prototype":{"x":1}}}}',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
       { name: 'unknown route', req: { method: 'GET', url: '/v2/whatever' }, status: 404, code: 'NOT_FOUND' },
       { name: 'wrong method', req: { method: 'DELETE', url: '/v1/plugins' }, status: 404, code: 'NOT_FOUND' },
-      { name: 'odd plugin', req: { method: 'POST', url: '/v1/plugins/%2e%2e/tools/x/run', payload: {} }, status: 404, code: 'NOT_FOUND' },
-      { name: 'dotted plugin', req: { method: 'POST', url: '/v1/plugins/a..b/tools/x/run', payload: {} }, status: 404, code: 'PLUGIN_NOT_FOUND' },
-      { name: 'unicode plugin', req: { method: 'POST', url: `/v1/plugins/${encodeURIComponent('插件')}/tools/x/run`, payload: {} }, status: 404, code: 'PLUGIN_NOT_FOUND' },
-      { name: 'bad url encoding', req: { method: 'GET', url: '/v1/plugins/%E0%A4%A/health' }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'unknown tool', req: { method: 'POST', url: '/v1/plugins/ok/tools/nope/run', payload: {} }, status: 404, code: 'TOOL_NOT_FOUND' },
-      { name: 'unavailable plugin', req: { method: 'POST', url: '/v1/plugins/missing-binary/tools/run/run', payload: {} }, status: 503, code: 'PLUGIN_UNAVAILABLE' },
-      { name: 'multipart without boundary', req: { method: 'POST', url: '/v1/plugins/ok/tools/bytes/run', headers: { 'content-type': 'multipart/form-data' }, payload: 'xx' }, status: 400, code: 'BAD_REQUEST' },
-      { name: 'multipart bad args field', req: { method: 'POST', url: '/v1/plugins/ok/tools/bytes/run', headers: { 'content-type': 'multipart/form-data; boundary=b' }, payload: '--b\r\nContent-Disposition: form-data; name="args"\r\n\r\n{nope\r\n--b--\r\n' }, status: 400, code: 'BAD_REQUEST' },
+      {
+        name: 'odd plugin',
+        req: { method: 'POST', url: '/v1/plugins/%2e%2e/tools/x/run', payload: {} },
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'dotted plugin',
+        req: { method: 'POST', url: '/v1/plugins/a..b/tools/x/run', payload: {} },
+        status: 404,
+        code: 'PLUGIN_NOT_FOUND',
+      },
+      {
+        name: 'unicode plugin',
+        req: { method: 'POST', url: `/v1/plugins/${encodeURIComponent('插件')}/tools/x/run`, payload: {} },
+        status: 404,
+        code: 'PLUGIN_NOT_FOUND',
+      },
+      {
+        name: 'bad url encoding',
+        req: { method: 'GET', url: '/v1/plugins/%E0%A4%A/health' },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'unknown tool',
+        req: { method: 'POST', url: '/v1/plugins/ok/tools/nope/run', payload: {} },
+        status: 404,
+        code: 'TOOL_NOT_FOUND',
+      },
+      {
+        name: 'unavailable plugin',
+        req: { method: 'POST', url: '/v1/plugins/missing-binary/tools/run/run', payload: {} },
+        status: 503,
+        code: 'PLUGIN_UNAVAILABLE',
+      },
+      {
+        name: 'multipart without boundary',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/bytes/run',
+          headers: { 'content-type': 'multipart/form-data' },
+          payload: 'xx',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
+      {
+        name: 'multipart bad args field',
+        req: {
+          method: 'POST',
+          url: '/v1/plugins/ok/tools/bytes/run',
+          headers: { 'content-type': 'multipart/form-data; boundary=b' },
+          payload: '--b\r\nContent-Disposition: form-data; name="args"\r\n\r\n{nope\r\n--b--\r\n',
+        },
+        status: 400,
+        code: 'BAD_REQUEST',
+      },
     ];
     for (const c of cases) {
       const res = await inject(c.req);
@@ -142,10 +286,7 @@ describe('HTTP API', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
     expect(doc.openapi).toMatch(/^3\./);
-    const routes = t.server.app
-      .printRoutes({ commonPrefix: false })
-      .split('\n')
-      .filter(Boolean);
+    const routes = t.server.app.printRoutes({ commonPrefix: false }).split('\n').filter(Boolean);
     expect(routes.length).toBeGreaterThan(0);
     for (const [path, method] of [
       ['/v1/plugins', 'get'],
@@ -176,11 +317,21 @@ describe('HTTP API with keys', () => {
     expect((await runTool(t.server, 'ok', 'echo', { text: 'x' })).body.error?.code).toBe('UNAUTHORIZED');
     expect((await runTool(t.server, 'ok', 'echo', { text: 'x' }, { 'x-api-key': 'wrong-key-000' })).status).toBe(401);
     expect((await runTool(t.server, 'ok', 'echo', { text: 'x' }, { 'x-api-key': 'user-key-456' })).status).toBe(200);
-    expect((await runTool(t.server, 'ok', 'echo', { text: 'x' }, { authorization: 'Bearer user-key-456' })).status).toBe(200);
-    const asUser = await t.server.app.inject({ method: 'POST', url: '/v1/plugins/ok/restart', headers: { 'x-api-key': 'user-key-456' } });
+    expect(
+      (await runTool(t.server, 'ok', 'echo', { text: 'x' }, { authorization: 'Bearer user-key-456' })).status,
+    ).toBe(200);
+    const asUser = await t.server.app.inject({
+      method: 'POST',
+      url: '/v1/plugins/ok/restart',
+      headers: { 'x-api-key': 'user-key-456' },
+    });
     expect(asUser.statusCode).toBe(403);
     expect(asUser.json().error.code).toBe('FORBIDDEN');
-    const asAdmin = await t.server.app.inject({ method: 'POST', url: '/v1/plugins/ok/restart', headers: { authorization: 'Bearer admin-key-123' } });
+    const asAdmin = await t.server.app.inject({
+      method: 'POST',
+      url: '/v1/plugins/ok/restart',
+      headers: { authorization: 'Bearer admin-key-123' },
+    });
     expect(asAdmin.statusCode).toBe(200);
   });
 
@@ -192,7 +343,15 @@ describe('HTTP API with keys', () => {
     });
     try {
       expect((await guarded.server.app.inject({ method: 'GET', url: '/v1/plugins' })).statusCode).toBe(401);
-      expect((await guarded.server.app.inject({ method: 'GET', url: '/v1/plugins', headers: { 'x-api-key': 'user-key-456' } })).statusCode).toBe(200);
+      expect(
+        (
+          await guarded.server.app.inject({
+            method: 'GET',
+            url: '/v1/plugins',
+            headers: { 'x-api-key': 'user-key-456' },
+          })
+        ).statusCode,
+      ).toBe(200);
       expect((await guarded.server.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await guarded.close();
@@ -205,10 +364,22 @@ describe('no route answers 500', () => {
     const t = await startTestServer({ pluginsDirs: [fixtureSubset(['ok', 'throws', 'exits'])] });
     try {
       const paths = [
-        '/', '/v1', '/v1/plugins', '/v1/plugins/ok', '/v1/plugins/ok/health', '/v1/plugins/ok/manifest',
-        '/v1/plugins/ok/tools/echo/run', '/v1/plugins/ok/tools/bytes/run', '/v1/plugins/exits/tools/run/run',
-        '/v1/plugins/ok/restart', '/v1/plugins/%00/health', '/v1/plugins/%ff%fe/health', '/metrics', '/openapi.json',
-        '/v1/plugins/ok/tools/echo/run?x=%', '/healthz?' + 'a'.repeat(5000),
+        '/',
+        '/v1',
+        '/v1/plugins',
+        '/v1/plugins/ok',
+        '/v1/plugins/ok/health',
+        '/v1/plugins/ok/manifest',
+        '/v1/plugins/ok/tools/echo/run',
+        '/v1/plugins/ok/tools/bytes/run',
+        '/v1/plugins/exits/tools/run/run',
+        '/v1/plugins/ok/restart',
+        '/v1/plugins/%00/health',
+        '/v1/plugins/%ff%fe/health',
+        '/metrics',
+        '/openapi.json',
+        '/v1/plugins/ok/tools/echo/run?x=%',
+        '/healthz?' + 'a'.repeat(5000),
       ];
       const bodies: Array<[string | undefined, string | Buffer | undefined]> = [
         [undefined, undefined],

@@ -32,7 +32,16 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
 describe('bastion serve', () => {
   it('prints the URL, serves, and stops cleanly with exit 0 on SIGTERM', async () => {
     const plugins = fixtureSubset(['ok']);
-    const run = startCli(['serve', '--port', '0', '--no-bundled-plugins', '--plugins-dir', plugins, '--data-dir', dataDir()]);
+    const run = startCli([
+      'serve',
+      '--port',
+      '0',
+      '--no-bundled-plugins',
+      '--plugins-dir',
+      plugins,
+      '--data-dir',
+      dataDir(),
+    ]);
     const url = await run.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     let ready = 0;
@@ -53,11 +62,24 @@ describe('bastion serve', () => {
 
   it('leaves no worker behind when the host is killed with SIGKILL', async () => {
     const plugins = fixtureSubset(['ok', 'hangs-sync']);
-    const run = startCli(['serve', '--port', '0', '--no-bundled-plugins', '--plugins-dir', plugins, '--data-dir', dataDir()]);
+    const run = startCli([
+      'serve',
+      '--port',
+      '0',
+      '--no-bundled-plugins',
+      '--plugins-dir',
+      plugins,
+      '--data-dir',
+      dataDir(),
+    ]);
     const url = await run.url;
     await until(() => workersOf(plugins).length >= 2, 'workers to start');
     // keep one worker busy in a CPU loop: it never looks at its IPC channel
-    void fetch(`${url}/v1/plugins/hangs-sync/tools/run/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => {});
+    void fetch(`${url}/v1/plugins/hangs-sync/tools/run/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).catch(() => {});
     await new Promise((r) => setTimeout(r, 300));
     run.child.kill('SIGKILL');
     await run.exited;
@@ -72,7 +94,14 @@ describe('bastion serve', () => {
   });
 
   it('refuses a non-loopback host without keys unless --insecure', async () => {
-    const { code, stderr } = await runCli(['serve', '--host', '0.0.0.0', '--no-bundled-plugins', '--data-dir', dataDir()]);
+    const { code, stderr } = await runCli([
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--no-bundled-plugins',
+      '--data-dir',
+      dataDir(),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/--insecure/);
   });

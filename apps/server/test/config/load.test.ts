@@ -23,18 +23,43 @@ function problemsOf(fn: () => unknown): string[] {
 describe('serve configuration', () => {
   it('has the documented defaults', () => {
     const c = loadServeConfig([], {});
-    expect(c).toMatchObject({ port: 8000, host: '127.0.0.1', pluginsDirs: [], bundledPlugins: true, dataDir: './.bastion', logLevel: 'info' });
+    expect(c).toMatchObject({
+      port: 8000,
+      host: '127.0.0.1',
+      pluginsDirs: [],
+      bundledPlugins: true,
+      dataDir: './.bastion',
+      logLevel: 'info',
+    });
     expect(c.file).toMatchObject({ restartPolicy: 'never', plugins: {}, jobRetentionHours: 168 });
   });
 
   it('takes flags over environment over defaults', () => {
-    const env = { BASTION_PORT: '9000', BASTION_HOST: '127.0.0.2', BASTION_PLUGINS_DIR: '/a:/b', BASTION_BUNDLED_PLUGINS: '0', BASTION_DATA_DIR: '/d' };
-    expect(loadServeConfig([], env)).toMatchObject({ port: 9000, host: '127.0.0.2', pluginsDirs: ['/a', '/b'], bundledPlugins: false, dataDir: '/d' });
-    expect(loadServeConfig(['--port', '0', '--plugins-dir', '/x', '--plugins-dir', '/y'], env)).toMatchObject({ port: 0, pluginsDirs: ['/x', '/y'] });
+    const env = {
+      BASTION_PORT: '9000',
+      BASTION_HOST: '127.0.0.2',
+      BASTION_PLUGINS_DIR: '/a:/b',
+      BASTION_BUNDLED_PLUGINS: '0',
+      BASTION_DATA_DIR: '/d',
+    };
+    expect(loadServeConfig([], env)).toMatchObject({
+      port: 9000,
+      host: '127.0.0.2',
+      pluginsDirs: ['/a', '/b'],
+      bundledPlugins: false,
+      dataDir: '/d',
+    });
+    expect(loadServeConfig(['--port', '0', '--plugins-dir', '/x', '--plugins-dir', '/y'], env)).toMatchObject({
+      port: 0,
+      pluginsDirs: ['/x', '/y'],
+    });
   });
 
   it('reads per-plugin overrides from the config file', () => {
-    const c = loadServeConfig(['--config', file({ restartPolicy: 'on-failure', plugins: { ocr: { timeoutMs: 5000, allowCpu: true } } })], {});
+    const c = loadServeConfig(
+      ['--config', file({ restartPolicy: 'on-failure', plugins: { ocr: { timeoutMs: 5000, allowCpu: true } } })],
+      {},
+    );
     expect(c.file.restartPolicy).toBe('on-failure');
     expect(c.file.plugins.ocr).toEqual({ timeoutMs: 5000, allowCpu: true, enabled: true, options: {} });
   });
@@ -42,7 +67,14 @@ describe('serve configuration', () => {
   it('reports every problem together', () => {
     const problems = problemsOf(() =>
       loadServeConfig(
-        ['--port', 'x', '--log-level', 'loud', '--config', file({ restartPolicy: 'sometimes', plugins: { a: { memoryMb: -1, bogus: 1 } } })],
+        [
+          '--port',
+          'x',
+          '--log-level',
+          'loud',
+          '--config',
+          file({ restartPolicy: 'sometimes', plugins: { a: { memoryMb: -1, bogus: 1 } } }),
+        ],
         {},
       ),
     );
@@ -56,14 +88,18 @@ describe('serve configuration', () => {
 
   it('names unreadable config files and unknown flags', () => {
     expect(problemsOf(() => loadServeConfig(['--config', file('{ nope')], {}))[0]).toMatch(/config file/);
-    expect(problemsOf(() => loadServeConfig(['--config', '/nonexistent/x.json'], {}))[0]).toMatch(/ENOENT|no such file/);
+    expect(problemsOf(() => loadServeConfig(['--config', '/nonexistent/x.json'], {}))[0]).toMatch(
+      /ENOENT|no such file/,
+    );
     expect(problemsOf(() => loadServeConfig(['--bogus'], {}))[0]).toMatch(/bogus/);
   });
 
   it('binds beyond loopback only with keys or --insecure', () => {
     expect(problemsOf(() => loadServeConfig(['--host', '0.0.0.0'], {}))[0]).toMatch(/--insecure/);
     expect(loadServeConfig(['--host', '0.0.0.0', '--insecure'], {}).host).toBe('0.0.0.0');
-    expect(loadServeConfig(['--host', '0.0.0.0'], { BASTION_ADMIN_KEY: 'a-long-admin-key' }).adminKey).toBe('a-long-admin-key');
+    expect(loadServeConfig(['--host', '0.0.0.0'], { BASTION_ADMIN_KEY: 'a-long-admin-key' }).adminKey).toBe(
+      'a-long-admin-key',
+    );
     expect(loadServeConfig(['--host', '::1'], {}).host).toBe('::1');
   });
 });

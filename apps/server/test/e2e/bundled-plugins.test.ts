@@ -28,10 +28,15 @@ async function square(x: number): Promise<Buffer> {
 describe('bundled plugins through the host', () => {
   let t: TestServer;
   const call = async (plugin: string, tool: string, args: Record<string, unknown>) => {
-    const res = await t.server.app.inject({ method: 'POST', url: `/v1/plugins/${plugin}/tools/${tool}/run`, payload: { args } });
+    const res = await t.server.app.inject({
+      method: 'POST',
+      url: `/v1/plugins/${plugin}/tools/${tool}/run`,
+      payload: { args },
+    });
     return { status: res.statusCode, body: res.json() };
   };
-  const health = async (name: string) => (await t.server.app.inject({ url: `/v1/plugins/${name}/health` })).json<HealthRecord>();
+  const health = async (name: string) =>
+    (await t.server.app.inject({ url: `/v1/plugins/${name}/health` })).json<HealthRecord>();
 
   beforeAll(async () => {
     t = await startTestServer({
@@ -53,14 +58,19 @@ describe('bundled plugins through the host', () => {
   });
 
   it('ocr reads rendered text', async () => {
-    const res = await call('ocr', 'extract_text', { image: (await textImage('Bastion reads 42 words')).toString('base64') });
+    const res = await call('ocr', 'extract_text', {
+      image: (await textImage('Bastion reads 42 words')).toString('base64'),
+    });
     expect(res.status).toBe(200);
     expect(res.body.result.text).toMatch(/Bastion reads 42 words/);
     expect(res.body.result.words.length).toBe(4);
   });
 
   it('object-detection finds people in a sample photo', async () => {
-    const res = await call('object-detection', 'detect', { image: readFileSync(SAMPLE).toString('base64'), classes: ['person'] });
+    const res = await call('object-detection', 'detect', {
+      image: readFileSync(SAMPLE).toString('base64'),
+      classes: ['person'],
+    });
     expect(res.status).toBe(200);
     expect(res.body.result.detections.length).toBeGreaterThan(0);
     for (const d of res.body.result.detections) expect(d.label).toBe('person');
@@ -68,7 +78,10 @@ describe('bundled plugins through the host', () => {
 
   it('motion sees a moving square and nothing in a still frame', async () => {
     const session_id = 'e2e';
-    expect((await call('motion', 'detect_motion', { image: (await square(20)).toString('base64'), session_id })).body.result.motion).toBe(false);
+    expect(
+      (await call('motion', 'detect_motion', { image: (await square(20)).toString('base64'), session_id })).body.result
+        .motion,
+    ).toBe(false);
     const moved = await call('motion', 'detect_motion', { image: (await square(200)).toString('base64'), session_id });
     expect(moved.body.result.motion).toBe(true);
     expect(moved.body.result.regions.length).toBeGreaterThan(0);
@@ -79,7 +92,24 @@ describe('bundled plugins through the host', () => {
   it('video-tracker runs on the CPU when the operator allows it, decoding with ffmpeg inside the sandbox', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-video-'));
     const video = path.join(dir, 'pan.mp4');
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', SAMPLE, '-vf', "scale=640:-2,crop=480:360:'t*40':0", '-t', '1', '-r', '8', '-pix_fmt', 'yuv420p', video]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-loop',
+      '1',
+      '-i',
+      SAMPLE,
+      '-vf',
+      "scale=640:-2,crop=480:360:'t*40':0",
+      '-t',
+      '1',
+      '-r',
+      '8',
+      '-pix_fmt',
+      'yuv420p',
+      video,
+    ]);
     const res = await call('video-tracker', 'track_video', { video: readFileSync(video).toString('base64') });
     expect(res.status).toBe(200);
     expect(res.body.result.frame_count).toBe(8);
@@ -107,7 +137,10 @@ describe('bundled plugins through the host', () => {
 
 describe('video-tracker without a GPU', () => {
   it('is UNAVAILABLE with GPU_UNAVAILABLE and says how to run it anyway', async () => {
-    const t = await startTestServer({ pluginsDirs: [], config: { bundledPlugins: true, file: { plugins: { ocr: { enabled: false } } } } });
+    const t = await startTestServer({
+      pluginsDirs: [],
+      config: { bundledPlugins: true, file: { plugins: { ocr: { enabled: false } } } },
+    });
     try {
       const h = (await t.server.app.inject({ url: '/v1/plugins/video-tracker/health' })).json<HealthRecord>();
       expect(h.state).toBe('UNAVAILABLE');

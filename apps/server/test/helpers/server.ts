@@ -60,7 +60,11 @@ export async function runTool(
     payload: { args },
     headers,
   });
-  return { status: res.statusCode, body: res.json() as Record<string, unknown> & { error?: { code: string; message: string } }, headers: res.headers };
+  return {
+    status: res.statusCode,
+    body: res.json() as Record<string, unknown> & { error?: { code: string; message: string } },
+    headers: res.headers,
+  };
 }
 
 /** The server still serves: health answers and the healthy fixture still echoes. */

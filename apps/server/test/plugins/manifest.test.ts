@@ -11,7 +11,13 @@ function folderWith(pkg: unknown, name = 'plug'): string {
   return dir;
 }
 
-const valid = { name: '@acme/bastion-ocr', version: '1.2.0', type: 'module', main: 'index.js', bastion: { apiVersion: 1 } };
+const valid = {
+  name: '@acme/bastion-ocr',
+  version: '1.2.0',
+  type: 'module',
+  main: 'index.js',
+  bastion: { apiVersion: 1 },
+};
 
 describe('manifest', () => {
   it('derives the id from the package name without its scope and applies defaults', () => {
@@ -30,7 +36,11 @@ describe('manifest', () => {
 
   it('lists every problem at once', () => {
     const r = readManifest(
-      folderWith({ name: 'x', type: 'commonjs', bastion: { apiVersion: 2, requires: { gpu: 'yes' }, limits: { timeoutMs: -1 } } }),
+      folderWith({
+        name: 'x',
+        type: 'commonjs',
+        bastion: { apiVersion: 2, requires: { gpu: 'yes' }, limits: { timeoutMs: -1 } },
+      }),
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -44,7 +54,11 @@ describe('manifest', () => {
 
   it('refuses a main or model path that leaves the folder', () => {
     const r = readManifest(
-      folderWith({ ...valid, main: '../../etc/evil.js', bastion: { apiVersion: 1, requires: { models: [{ path: '../x.onnx' }] } } }),
+      folderWith({
+        ...valid,
+        main: '../../etc/evil.js',
+        bastion: { apiVersion: 1, requires: { models: [{ path: '../x.onnx' }] } },
+      }),
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;

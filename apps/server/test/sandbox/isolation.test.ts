@@ -26,8 +26,9 @@ describe('worker isolation', () => {
       return;
     }
     const port = Number(new URL(t.url).port);
-    const r = await probe({ path: t.dataDir, port });
-    expect(r.pid).toBe(2); // own PID namespace: the host is invisible
+    const r = await probe({ path: t.dataDir, port, host_pid: process.pid });
+    expect(r.pid).toBe(2); // own PID namespace: the host is invisible…
+    expect(r.signal).toBe('ESRCH'); // …and cannot be signalled
     expect(r.read).toBe(0); // the data dir is masked (empty)
     expect(r.write).toBe('EROFS'); // its own folder is read-only
     expect(r.connect).toBe('ECONNREFUSED'); // own network namespace: the host's port is unreachable

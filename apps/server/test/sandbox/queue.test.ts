@@ -43,7 +43,13 @@ describe('queue, concurrency and cancellation', () => {
   it('a cancelled call that ignores its signal gets its worker replaced, without a failure', async () => {
     const before = await health('ok');
     const controller = new AbortController();
-    const call = t.server.ctx.runner.run({ plugin: 'ok', tool: 'stubborn', args: { ms: 30_000 }, mode: 'direct', signal: controller.signal });
+    const call = t.server.ctx.runner.run({
+      plugin: 'ok',
+      tool: 'stubborn',
+      args: { ms: 30_000 },
+      mode: 'direct',
+      signal: controller.signal,
+    });
     await until(async () => (await health('ok')).in_flight === 1, 'the call to start');
     controller.abort();
     const err = await call.catch((e: unknown) => e);
@@ -59,7 +65,13 @@ describe('queue, concurrency and cancellation', () => {
 
   it('a cancelled call that honours its signal ends at once and keeps its worker', async () => {
     const controller = new AbortController();
-    const call = t.server.ctx.runner.run({ plugin: 'ok', tool: 'slow', args: { ms: 30_000 }, mode: 'direct', signal: controller.signal });
+    const call = t.server.ctx.runner.run({
+      plugin: 'ok',
+      tool: 'slow',
+      args: { ms: 30_000 },
+      mode: 'direct',
+      signal: controller.signal,
+    });
     await until(async () => (await health('ok')).in_flight === 1, 'the call to start');
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: 'CANCELLED' });
@@ -74,7 +86,8 @@ describe('queue, concurrency and cancellation', () => {
     try {
       const calls = Array.from({ length: 3 }, () => runTool(wide.server, 'ok', 'slow', { ms: 500 }));
       await until(
-        async () => (await wide.server.app.inject({ url: '/v1/plugins/ok/health' })).json<HealthRecord>().in_flight === 3,
+        async () =>
+          (await wide.server.app.inject({ url: '/v1/plugins/ok/health' })).json<HealthRecord>().in_flight === 3,
         'three calls in flight at once',
       );
       for (const r of await Promise.all(calls)) expect(r.status).toBe(200);
@@ -87,7 +100,10 @@ describe('queue, concurrency and cancellation', () => {
 
 describe('restartPolicy on-failure', () => {
   it('restarts with backoff, then quarantines after 3 failures in 10 minutes', async () => {
-    const t = await startTestServer({ pluginsDirs: [fixtureSubset(['ok', 'exits'])], config: { file: { restartPolicy: 'on-failure' } } });
+    const t = await startTestServer({
+      pluginsDirs: [fixtureSubset(['ok', 'exits'])],
+      config: { file: { restartPolicy: 'on-failure' } },
+    });
     try {
       const state = async () => (await t.server.app.inject({ url: '/v1/plugins/exits/health' })).json<HealthRecord>();
       for (let i = 1; i <= 2; i++) {

@@ -9,7 +9,10 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/v1/plugins',
     {
       config: { access: 'read' },
-      schema: { summary: 'Health records of every plugin, sorted by name', response: { 200: { type: 'array', items: healthRecordSchema } } },
+      schema: {
+        summary: 'Health records of every plugin, sorted by name',
+        response: { 200: { type: 'array', items: healthRecordSchema } },
+      },
     },
     async () => ctx.registry.list(),
   );

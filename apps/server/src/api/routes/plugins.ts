@@ -49,7 +49,13 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const onClose = (): void => abort.abort();
       request.raw.socket?.once('close', onClose);
       try {
-        const { result, executionTimeMs } = await ctx.runner.run({ plugin: name, tool, args, mode: 'direct', signal: abort.signal });
+        const { result, executionTimeMs } = await ctx.runner.run({
+          plugin: name,
+          tool,
+          args,
+          mode: 'direct',
+          signal: abort.signal,
+        });
         return { ok: true, plugin: name, tool, result, execution_time_ms: executionTimeMs };
       } finally {
         request.raw.socket?.off('close', onClose);
@@ -59,7 +65,10 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post<{ Params: { name: string } }>(
     '/v1/plugins/:name/restart',
-    { config: { access: 'admin' }, schema: { summary: 'Restart a plugin from any state; answers after the reload attempt', params: nameParams } },
+    {
+      config: { access: 'admin' },
+      schema: { summary: 'Restart a plugin from any state; answers after the reload attempt', params: nameParams },
+    },
     async (request) => {
       const { name } = request.params;
       if (!ctx.registry.has(name)) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${name}'`);

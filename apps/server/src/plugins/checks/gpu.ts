@@ -23,7 +23,8 @@ const DEFAULT_DRIVER_FILES = [
 function runNvidiaSmi(env: NodeJS.ProcessEnv): Promise<{ found: boolean; code: number | null; out: string }> {
   return new Promise((resolve) => {
     execFile('nvidia-smi', ['-L'], { env, timeout: 10_000 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolve({ found: false, code: null, out: '' });
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT')
+        return resolve({ found: false, code: null, out: '' });
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ found: true, code, out: `${stdout}${stderr}`.trim() });
     });
@@ -66,7 +67,8 @@ export async function probeGpu(options: GpuProbeOptions = {}): Promise<GpuProbe>
       problem: {
         state: 'UNAVAILABLE',
         code: 'GPU_UNAVAILABLE',
-        reason: "needs a GPU: 'nvidia-smi -L' lists none; attach a GPU, or set allowCpu: true for this plugin in the config file",
+        reason:
+          "needs a GPU: 'nvidia-smi -L' lists none; attach a GPU, or set allowCpu: true for this plugin in the config file",
       },
     };
   }

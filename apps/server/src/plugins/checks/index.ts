@@ -61,7 +61,9 @@ export async function checkRequirements(manifest: Manifest, opts: CheckOptions):
     const result = await checkModelFile(file, model);
     if (!result.ok) {
       const shown = model.package ? `${model.package}/${model.path}` : model.path;
-      const fix = model.hint ?? (result.code === 'MODEL_MISSING' ? 'put the model file there' : 'replace the file with a good copy');
+      const fix =
+        model.hint ??
+        (result.code === 'MODEL_MISSING' ? 'put the model file there' : 'replace the file with a good copy');
       return { state: 'UNAVAILABLE', code: result.code, reason: `model file ${shown} ${result.why}; ${fix}` };
     }
   }

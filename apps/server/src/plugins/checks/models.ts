@@ -49,7 +49,7 @@ export async function checkModelFile(file: string, model: ModelRequirement): Pro
     return { ok: false, code: 'MODEL_MISSING', why: 'does not exist' };
   }
   const head = Buffer.alloc(64);
-  let read = 0;
+  let read: number;
   try {
     const fd = openSync(file, 'r');
     try {
@@ -58,7 +58,11 @@ export async function checkModelFile(file: string, model: ModelRequirement): Pro
       closeSync(fd);
     }
   } catch (err) {
-    return { ok: false, code: 'MODEL_MISSING', why: `is not readable (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    return {
+      ok: false,
+      code: 'MODEL_MISSING',
+      why: `is not readable (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
   }
   if (size < model.minBytes) {
     return { ok: false, code: 'MODEL_CORRUPT', why: `is ${size} bytes, expected at least ${model.minBytes}` };

@@ -98,7 +98,11 @@ async function load(msg: Extract<HostToWorker, { type: 'load' }>): Promise<void>
   try {
     tools = toolInfos(def);
   } catch (err) {
-    send({ type: 'load_error', code: 'IMPORT_ERROR', message: `tool schemas must be plain JSON: ${describe(err).message}` });
+    send({
+      type: 'load_error',
+      code: 'IMPORT_ERROR',
+      message: `tool schemas must be plain JSON: ${describe(err).message}`,
+    });
     return;
   }
   plugin = def;
@@ -130,7 +134,6 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
   current = { id: msg.id, controller };
   let lastProgressAt = 0;
   let lastPct = -1;
-  let partialIndex = 0;
   const ctx: ToolContext = {
     signal: controller.signal,
     progress: (pct, stage) => {
@@ -146,7 +149,6 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
     partial: (result) => {
       const encoded = encodeResult(result);
       if ('json' in encoded) send({ type: 'partial', id: msg.id, json: encoded.json });
-      partialIndex++;
     },
     log: loadCtx.log,
     pluginDir: loadCtx.pluginDir,
@@ -184,7 +186,13 @@ process.on('unhandledRejection', (reason) => {
   if (current) {
     const id = current.id;
     current = null;
-    send({ type: 'error', id, code: 'TOOL_ERROR', message: `unhandled rejection: ${info.message}`, ...(info.stack ? { stack: info.stack } : {}) });
+    send({
+      type: 'error',
+      id,
+      code: 'TOOL_ERROR',
+      message: `unhandled rejection: ${info.message}`,
+      ...(info.stack ? { stack: info.stack } : {}),
+    });
   } else {
     send({ type: 'log', line: `unhandled rejection outside a call: ${info.message}` });
   }
