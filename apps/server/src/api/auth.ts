@@ -9,6 +9,8 @@ export type Access = 'public' | 'read' | 'user' | 'admin';
 export interface AuthConfig {
   adminKey: string | null;
   userKey: string | null;
+  /** Keys stored only as their sha256, from a keys file. */
+  hashedKeys: Array<{ role: Role; sha256: string }>;
   protectHealth: boolean;
 }
 
@@ -30,6 +32,7 @@ export function createAuth(config: AuthConfig) {
   const keys: Array<{ role: Role; hash: Buffer }> = [];
   if (config.adminKey) keys.push({ role: 'admin', hash: digest(config.adminKey) });
   if (config.userKey) keys.push({ role: 'user', hash: digest(config.userKey) });
+  for (const k of config.hashedKeys) keys.push({ role: k.role, hash: Buffer.from(k.sha256, 'hex') });
   const open = keys.length === 0;
 
   function roleOf(headers: FastifyRequest['headers']): Role | null {

@@ -5,7 +5,8 @@ const USAGE = `usage: bastion <command> [options]
 
 commands:
   serve [--port N] [--host H] [--plugins-dir DIR]... [--no-bundled-plugins] [--data-dir DIR]
-        [--config FILE] [--log-level LEVEL] [--insecure]      start the server
+        [--config FILE] [--keys-file FILE] [--log-level LEVEL] [--insecure]
+                               start the server
   audit [--url URL]            check a running server's health contract
   check-plugin DIR             check a plugin folder statically and by loading it in a sandbox
   new-plugin NAME [--dir DIR]  scaffold a plugin`;

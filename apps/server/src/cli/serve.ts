@@ -1,4 +1,4 @@
-import { loadServeConfig } from '../config/load.js';
+import { hasKeys, loadServeConfig } from '../config/load.js';
 import { createServer } from '../server.js';
 
 /** `bastion serve`: start the server, print the URL, stop cleanly on SIGINT/SIGTERM. */
@@ -7,8 +7,7 @@ export async function serve(argv: string[]): Promise<number> {
   const server = await createServer(config);
   const url = await server.listen();
   process.stdout.write(`listening on ${url}\n`);
-  if (!config.adminKey && !config.userKey)
-    server.logger.warn('no API keys configured: anyone who can reach this port can use it');
+  if (!hasKeys(config)) server.logger.warn('no API keys configured: anyone who can reach this port can use it');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {

@@ -22,6 +22,7 @@ const SERVE_OPTIONS = {
   'no-bundled-plugins': { type: 'boolean' },
   'data-dir': { type: 'string' },
   config: { type: 'string' },
+  'keys-file': { type: 'string' },
   'log-level': { type: 'string' },
   insecure: { type: 'boolean' },
   isolation: { type: 'string' },
@@ -70,6 +71,16 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     else problems.push(...issuesOf(result.error, `config file ${configPath}: `));
   }
 
+  let hashedKeys: unknown = undefined;
+  const keysFile = flags['keys-file'] ?? (env.BASTION_KEYS_FILE || undefined);
+  if (keysFile) {
+    try {
+      hashedKeys = JSON.parse(readFileSync(keysFile, 'utf8'));
+    } catch (err) {
+      problems.push(`keys file ${keysFile}: ${(err as Error).message}`);
+    }
+  }
+
   const envDirs = env.BASTION_PLUGINS_DIR ? env.BASTION_PLUGINS_DIR.split(':').filter(Boolean) : [];
   const input = {
     port: toInt(flags.port, '--port', problems) ?? toInt(env.BASTION_PORT, 'BASTION_PORT', problems),
@@ -81,6 +92,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     insecure: flags.insecure ?? toBool(env.BASTION_INSECURE),
     adminKey: env.BASTION_ADMIN_KEY || null,
     userKey: env.BASTION_USER_KEY || null,
+    hashedKeys,
     protectHealth: toBool(env.BASTION_PROTECT_HEALTH),
     isolation: flags.isolation ?? (env.BASTION_ISOLATION || undefined),
     file: parsedFile,
@@ -97,9 +109,13 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
 /** DESIGN §8: without keys the server only binds to loopback, unless the operator says --insecure. */
 export function checkBinding(config: ServerConfig): string[] {
-  if (config.adminKey || config.userKey || config.insecure || LOOPBACK.test(config.host)) return [];
+  if (hasKeys(config) || config.insecure || LOOPBACK.test(config.host)) return [];
   return [
     `--host ${config.host}: no API keys are configured, so Bastion only binds to loopback; ` +
-      'set BASTION_ADMIN_KEY/BASTION_USER_KEY or pass --insecure',
+      'set BASTION_ADMIN_KEY/BASTION_USER_KEY or BASTION_KEYS_FILE, or pass --insecure',
   ];
+}
+
+export function hasKeys(config: ServerConfig): boolean {
+  return Boolean(config.adminKey || config.userKey || config.hashedKeys.length);
 }

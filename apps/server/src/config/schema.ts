@@ -50,6 +50,17 @@ export const serverConfigSchema = z.object({
   adminKey: z.string().min(8).nullable().default(null),
   userKey: z.string().min(8).nullable().default(null),
   protectHealth: z.boolean().default(false),
+  /** Hashed keys (`BASTION_KEYS_FILE`): `[{"role": "admin" | "user", "sha256": "<hex of the key>"}]`. */
+  hashedKeys: z
+    .array(
+      z
+        .object({
+          role: z.enum(['admin', 'user']),
+          sha256: z.string().regex(/^[a-f0-9]{64}$/i, 'must be 64 hex digits'),
+        })
+        .strict(),
+    )
+    .default([]),
   /** Sandbox strength; `auto` uses namespaces where the OS allows them. */
   isolation: z.enum(['auto', 'namespace', 'process']).default('auto'),
   file: configFileSchema.default(configFileSchema.parse({})),

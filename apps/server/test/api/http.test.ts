@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HealthRecord } from '@bastion/protocol';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -333,6 +334,28 @@ describe('HTTP API with keys', () => {
       headers: { authorization: 'Bearer admin-key-123' },
     });
     expect(asAdmin.statusCode).toBe(200);
+  });
+
+  it('accepts keys stored only as their sha256', async () => {
+    const sha256 = createHash('sha256').update('hashed-key-789').digest('hex');
+    const hashed = await startTestServer({
+      pluginsDirs: [fixtureSubset(['ok'])],
+      config: { hashedKeys: [{ role: 'admin', sha256 }] },
+    });
+    try {
+      expect((await runTool(hashed.server, 'ok', 'echo', { text: 'x' })).status).toBe(401);
+      expect(
+        (await runTool(hashed.server, 'ok', 'echo', { text: 'x' }, { 'x-api-key': 'hashed-key-789' })).status,
+      ).toBe(200);
+      const restart = await hashed.server.app.inject({
+        method: 'POST',
+        url: '/v1/plugins/ok/restart',
+        headers: { 'x-api-key': 'hashed-key-789' },
+      });
+      expect(restart.statusCode).toBe(200);
+    } finally {
+      await hashed.close();
+    }
   });
 
   it('health stays readable without a key unless protected', async () => {

@@ -103,3 +103,17 @@ describe('serve configuration', () => {
     expect(loadServeConfig(['--host', '::1'], {}).host).toBe('::1');
   });
 });
+
+describe('keys file', () => {
+  it('reads hashed keys and validates them', () => {
+    const sha = 'a'.repeat(64);
+    const c = loadServeConfig(['--keys-file', file([{ role: 'admin', sha256: sha }])], {});
+    expect(c.hashedKeys).toEqual([{ role: 'admin', sha256: sha }]);
+    expect(
+      loadServeConfig(['--host', '0.0.0.0'], { BASTION_KEYS_FILE: file([{ role: 'user', sha256: sha }]) }).host,
+    ).toBe('0.0.0.0');
+    const problems = problemsOf(() => loadServeConfig(['--keys-file', file([{ role: 'root', sha256: 'xyz' }])], {}));
+    expect(problems.join('\n')).toMatch(/hashedKeys\.0\.role/);
+    expect(problems.join('\n')).toMatch(/hashedKeys\.0\.sha256/);
+  });
+});
