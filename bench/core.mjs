@@ -59,7 +59,8 @@ async function start(pluginsDir, file = {}, listen = false) {
   const N = 3000;
   const inproc = [];
   const sandbox = [];
-  for (let i = 0; i < 300; i++) await server.ctx.runner.run({ plugin: 'ok', tool: 'echo', args: { text: 'w' }, mode: 'direct' });
+  for (let i = 0; i < 300; i++)
+    await server.ctx.runner.run({ plugin: 'ok', tool: 'echo', args: { text: 'w' }, mode: 'direct' });
   for (let i = 0; i < N; i++) {
     let t = performance.now();
     JSON.parse(JSON.stringify(await echo({ text: 'hello' })));
@@ -71,7 +72,11 @@ async function start(pluginsDir, file = {}, listen = false) {
   const http = [];
   for (let i = 0; i < 1000; i++) {
     const t = performance.now();
-    await server.app.inject({ method: 'POST', url: '/v1/plugins/ok/tools/echo/run', payload: { args: { text: 'hello' } } });
+    await server.app.inject({
+      method: 'POST',
+      url: '/v1/plugins/ok/tools/echo/run',
+      payload: { args: { text: 'hello' } },
+    });
     http.push(performance.now() - t);
   }
   report('trivial call in-process, median', ms(pct(inproc, 50)), '');
@@ -88,11 +93,19 @@ async function start(pluginsDir, file = {}, listen = false) {
     { restartPolicy: 'never', plugins: { 'hangs-sync': { timeoutMs: 4000 } } },
     true,
   );
-  const hang = fetch(`${url}/v1/plugins/hangs-sync/tools/run/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const hang = fetch(`${url}/v1/plugins/hangs-sync/tools/run/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   let crashing = true;
   const crashLoop = (async () => {
     while (crashing) {
-      await fetch(`${url}/v1/plugins/exits/tools/run/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      await fetch(`${url}/v1/plugins/exits/tools/run/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       await fetch(`${url}/v1/plugins/exits/restart`, { method: 'POST' });
     }
   })();
@@ -109,7 +122,11 @@ async function start(pluginsDir, file = {}, listen = false) {
   crashing = false;
   await crashLoop;
   const hung = await hang;
-  report(`health latency while a plugin hangs and another crash-loops (n=${lat.length}), p50 / p99`, `${ms(pct(lat, 50))} / ${ms(pct(lat, 99))}`, 'p99 < 50 ms');
+  report(
+    `health latency while a plugin hangs and another crash-loops (n=${lat.length}), p50 / p99`,
+    `${ms(pct(lat, 50))} / ${ms(pct(lat, 99))}`,
+    'p99 < 50 ms',
+  );
   report('hung call answered', `${hung.status} ${(await hung.json()).error.code}`, '504 PLUGIN_TIMEOUT');
   await server.close();
 }
@@ -146,7 +163,11 @@ async function start(pluginsDir, file = {}, listen = false) {
       ratios.push(server.ctx.registry.health(name).memory_peak_mb / 160);
       await server.ctx.manager.restart(name);
     }
-    report(`${name}: peak / limit over 5 runs, max`, `${Math.max(...ratios).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×)`, '< 1.5×');
+    report(
+      `${name}: peak / limit over 5 runs, max`,
+      `${Math.max(...ratios).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}×)`,
+      '< 1.5×',
+    );
     report(`${name}: call start → PLUGIN_MEMORY_LIMIT answer, median`, ms(pct(detect, 50)), '');
   }
   await server.close();
@@ -159,7 +180,11 @@ async function start(pluginsDir, file = {}, listen = false) {
   const { server } = await start(dir);
   const took = performance.now() - t;
   const states = server.ctx.registry.list().map((h) => h.state);
-  report('20 trivial plugins → INITIALIZED', `${(took / 1000).toFixed(2)} s (${states.filter((s) => s === 'INITIALIZED').length}/20)`, '< 10 s');
+  report(
+    '20 trivial plugins → INITIALIZED',
+    `${(took / 1000).toFixed(2)} s (${states.filter((s) => s === 'INITIALIZED').length}/20)`,
+    '< 10 s',
+  );
   await server.close();
 }
 
@@ -190,22 +215,36 @@ async function start(pluginsDir, file = {}, listen = false) {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const [p, tool, args] = targets[i % targets.length];
     pending.push(
-      fetch(`${url}/v1/plugins/${p}/tools/${tool}/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) })
+      fetch(`${url}/v1/plugins/${p}/tools/${tool}/run`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ args }),
+      })
         .then(async (res) => {
           const body = await res.json();
           const key = `${res.status} ${body.ok ? 'ok' : body.error.code}`;
           counts[key] = (counts[key] ?? 0) + 1;
         })
         .catch((err) => {
-          counts[`network error ${err.code ?? err.message}`] = (counts[`network error ${err.code ?? err.message}`] ?? 0) + 1;
+          counts[`network error ${err.code ?? err.message}`] =
+            (counts[`network error ${err.code ?? err.message}`] ?? 0) + 1;
         }),
     );
   }
   await Promise.all(pending);
   const elapsed = (Date.now() - t0) / 1000;
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const fiveHundreds = Object.entries(counts).filter(([k]) => k.startsWith('500')).reduce((a, [, n]) => a + n, 0);
-  report(`load: ${total} calls in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(1)}/s)`, Object.entries(counts).sort().map(([k, n]) => `${k}: ${n}`).join(', '), '0 × 500');
+  const fiveHundreds = Object.entries(counts)
+    .filter(([k]) => k.startsWith('500'))
+    .reduce((a, [, n]) => a + n, 0);
+  report(
+    `load: ${total} calls in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(1)}/s)`,
+    Object.entries(counts)
+      .sort()
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', '),
+    '0 × 500',
+  );
   report('load: 500 answers', String(fiveHundreds), '0');
   await server.close();
 }

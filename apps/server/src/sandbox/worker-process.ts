@@ -295,7 +295,8 @@ export class WorkerProcess {
         this.#relay.line(msg.line);
         return;
       case 'disposed':
-        this.#killReason ??= 'disposed';
+        // Only an answer to our own request; a plugin cannot retire its worker by sending this.
+        if (this.#disposed) this.#killReason ??= 'disposed';
         return;
       case 'progress':
         if (pending?.id === msg.id && !pending.cancelled) pending.opts.onProgress?.(msg.pct, msg.stage);
