@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI runs in the browser.
+    files: ['apps/web/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Fixture plugins deliberately misbehave.
     files: ['apps/server/test/fixtures/**'],
     rules: { 'no-constant-condition': 'off', 'no-empty': 'off' },

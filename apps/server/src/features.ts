@@ -4,6 +4,7 @@ import type { ApiContext } from './api/context.js';
 import { mcpFeature } from './api/mcp/index.js';
 import { jobsFeature } from './jobs/feature.js';
 import { realtimeFeature } from './api/realtime/feature.js';
+import { webFeature } from './api/web/index.js';
 
 /**
  * A surface or service beside the core REST API (jobs, realtime WebSocket, MCP). Each registers its routes on
@@ -21,4 +22,4 @@ export interface Feature {
 export type FeatureFactory = (ctx: ApiContext, logger: Logger) => Feature;
 
 /** The features every server runs. */
-export const FEATURES: FeatureFactory[] = [mcpFeature, jobsFeature, realtimeFeature];
+export const FEATURES: FeatureFactory[] = [mcpFeature, jobsFeature, realtimeFeature, webFeature];

@@ -1,0 +1,44 @@
+/** Hash routes: `#/plugins`, `#/run[/plugin[/tool]]`, `#/jobs[/id]`, `#/camera`. No server-side routes needed. */
+export type Route =
+  | { page: 'plugins' }
+  | { page: 'run'; plugin: string | null; tool: string | null }
+  | { page: 'jobs'; jobId: string | null }
+  | { page: 'camera' };
+
+export function parseHash(hash: string): Route {
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+  switch (parts[0]) {
+    case 'run':
+      return { page: 'run', plugin: parts[1] ?? null, tool: parts[2] ?? null };
+    case 'jobs':
+      return { page: 'jobs', jobId: parts[1] ?? null };
+    case 'camera':
+      return { page: 'camera' };
+    default:
+      return { page: 'plugins' };
+  }
+}
+
+export function hrefOf(route: Route): string {
+  const e = encodeURIComponent;
+  switch (route.page) {
+    case 'run':
+      return `#/run${route.plugin ? `/${e(route.plugin)}${route.tool ? `/${e(route.tool)}` : ''}` : ''}`;
+    case 'jobs':
+      return `#/jobs${route.jobId ? `/${e(route.jobId)}` : ''}`;
+    case 'camera':
+      return '#/camera';
+    default:
+      return '#/plugins';
+  }
+}

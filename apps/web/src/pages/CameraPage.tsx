@@ -1,0 +1,314 @@
+import type { ManifestResponse, ToolDescriptor } from '@bastion/protocol';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { StreamConnection, type StreamEvent } from '../api/stream';
+import { BoxLayer } from '../components/BoxLayer';
+import { ErrorNotice, type ErrorLike } from '../components/ErrorNotice';
+import { EmptyState, Spinner } from '../components/Feedback';
+import { JsonView } from '../components/JsonView';
+import { SchemaForm } from '../components/SchemaForm';
+import { useManifests } from '../hooks/useManifests';
+import type { PluginsState } from '../hooks/usePlugins';
+import { extractBoxes, type BoxSet } from '../lib/boxes';
+import { StreamStats } from '../lib/camera';
+import { formatMs } from '../lib/format';
+import { buildArgs, initialValues, schemaToFields, type FormValue, type FormValues } from '../lib/schema-form';
+
+interface Target {
+  plugin: string;
+  tool: ToolDescriptor;
+}
+
+const MAX_SIDE = 640;
+const MAX_FPS = 12;
+/** Preferred tools, in order: motion first (cheap), then object detection. */
+const PREFERRED = ['motion/detect_motion', 'object-detection/detect'];
+
+function streamTargets(manifests: ManifestResponse[]): Target[] {
+  const out: Target[] = [];
+  for (const m of manifests) {
+    for (const t of m.tools) {
+      const fields = schemaToFields(t.input_schema).fields;
+      if (fields.some((f) => f.kind === 'binary' && f.media === 'image')) out.push({ plugin: m.name, tool: t });
+    }
+  }
+  const rank = (t: Target) => {
+    const i = PREFERRED.indexOf(`${t.plugin}/${t.tool.name}`);
+    return i < 0 ? PREFERRED.length : i;
+  };
+  return out.sort((a, b) => rank(a) - rank(b));
+}
+
+function cameraError(err: unknown): ErrorLike {
+  const name = err instanceof DOMException ? err.name : '';
+  if (name === 'NotAllowedError')
+    return {
+      code: 'CAMERA_DENIED',
+      message: 'Camera permission was denied. Allow it in the browser’s site settings and try again.',
+    };
+  if (name === 'NotFoundError' || name === 'OverconstrainedError')
+    return { code: 'NO_CAMERA', message: 'No camera was found on this device.' };
+  if (name === 'NotReadableError')
+    return { code: 'CAMERA_BUSY', message: 'The camera is in use by another application.' };
+  return { code: 'CAMERA_ERROR', message: err instanceof Error ? err.message : String(err) };
+}
+
+type Snapshot = ReturnType<StreamStats['snapshot']>;
+
+function StreamArgs({
+  target,
+  onArgs,
+}: {
+  target: Target;
+  onArgs: (build: () => ReturnType<typeof buildArgs>) => void;
+}) {
+  const fields = useMemo(
+    () => schemaToFields(target.tool.input_schema).fields.filter((f) => f.kind !== 'binary'),
+    [target],
+  );
+  const [values, setValues] = useState<FormValues>(() => {
+    const v = initialValues(fields);
+    for (const f of fields)
+      if (f.name === 'session_id' && !v[f.name]) v[f.name] = `camera-${Math.random().toString(36).slice(2, 8)}`;
+    return v;
+  });
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  useEffect(() => {
+    onArgs(() => {
+      const built = buildArgs(fields, values);
+      setErrors(built.errors);
+      return built;
+    });
+  }, [fields, values, onArgs]);
+  if (fields.length === 0) return null;
+  return (
+    <SchemaForm
+      idPrefix="cam"
+      fields={fields}
+      values={values}
+      errors={errors}
+      onChange={(name: string, value: FormValue) => setValues((v) => ({ ...v, [name]: value }))}
+    />
+  );
+}
+
+export function CameraPage({ data }: { data: PluginsState }) {
+  const manifests = useManifests(data.plugins);
+  const targets = useMemo(() => (manifests ? streamTargets(manifests) : []), [manifests]);
+  const [targetKey, setTargetKey] = useState('');
+  const target = targets.find((t) => `${t.plugin}/${t.tool.name}` === targetKey) ?? targets[0] ?? null;
+  const key = target ? `${target.plugin}/${target.tool.name}` : '';
+
+  const video = useRef<HTMLVideoElement>(null);
+  const canvas = useRef<HTMLCanvasElement | null>(null);
+  const buildRef = useRef<(() => ReturnType<typeof buildArgs>) | null>(null);
+  const [running, setRunning] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<ErrorLike | null>(null);
+  const [streamError, setStreamError] = useState<ErrorLike | null>(null);
+  const [boxes, setBoxes] = useState<BoxSet | null>(null);
+  const [frameSize, setFrameSize] = useState<{ w: number; h: number } | null>(null);
+  const [last, setLast] = useState<unknown>(null);
+  const [stats, setStats] = useState<Snapshot | null>(null);
+  const stop = useRef<() => void>(() => undefined);
+
+  useEffect(() => () => stop.current(), []);
+
+  const start = async () => {
+    if (!target) return;
+    setError(null);
+    setStreamError(null);
+    const built = buildRef.current?.() ?? { args: {}, files: {}, errors: {} };
+    if (Object.keys(built.errors).length) return;
+    if (!navigator.mediaDevices?.getUserMedia) {
+      setError({
+        code: 'INSECURE_CONTEXT',
+        message: 'The camera needs a secure page: open the UI over https:// or on localhost.',
+      });
+      return;
+    }
+    setStarting(true);
+    let media: MediaStream;
+    try {
+      media = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 1280 }, height: { ideal: 720 } },
+        audio: false,
+      });
+    } catch (err) {
+      setError(cameraError(err));
+      setStarting(false);
+      return;
+    }
+    const v = video.current!;
+    v.srcObject = media;
+    await v.play().catch(() => undefined);
+
+    const st = new StreamStats();
+    let frameId = 0;
+    let lastSent = 0;
+    let raf = 0;
+    let closed = false;
+    const onEvent = (e: StreamEvent) => {
+      const now = performance.now();
+      if (e.type === 'result') {
+        st.onAnswer(e.payload.frame_id, now, e.payload.execution_time_ms, e.payload.dropped);
+        setBoxes(extractBoxes(e.payload.result));
+        setLast(e.payload.result);
+        setStreamError(null);
+      } else if (e.type === 'error') {
+        st.errors++;
+        st.onAnswer(e.payload.frame_id, now, null, e.payload.dropped);
+        setStreamError({ code: e.payload.code, message: e.payload.message });
+      } else if (e.type === 'close' && !closed) {
+        setStreamError(
+          (prev) =>
+            prev ?? { code: 'NETWORK_ERROR', message: `stream closed (${e.code}${e.reason ? `: ${e.reason}` : ''})` },
+        );
+        stop.current();
+      }
+    };
+    const conn = new StreamConnection(target.plugin, target.tool.name, onEvent);
+    canvas.current ??= document.createElement('canvas');
+    const c = canvas.current;
+
+    const tick = () => {
+      const now = performance.now();
+      st.expire(now);
+      if (
+        conn.open &&
+        v.videoWidth > 0 &&
+        st.outstanding < 2 &&
+        conn.buffered < 1_000_000 &&
+        now - lastSent >= 1000 / MAX_FPS
+      ) {
+        const scale = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
+        const w = Math.round(v.videoWidth * scale);
+        const h = Math.round(v.videoHeight * scale);
+        if (c.width !== w || c.height !== h) {
+          c.width = w;
+          c.height = h;
+          setFrameSize({ w, h });
+        }
+        c.getContext('2d')?.drawImage(v, 0, 0, w, h);
+        const dataUrl = c.toDataURL('image/jpeg', 0.7);
+        frameId++;
+        st.onSent(frameId, now);
+        conn.sendFrame(frameId, dataUrl, built.args);
+        lastSent = now;
+      }
+      raf = requestAnimationFrame(tick);
+    };
+    raf = requestAnimationFrame(tick);
+    const statsTimer = setInterval(() => setStats(st.snapshot(performance.now())), 500);
+
+    stop.current = () => {
+      if (closed) return;
+      closed = true;
+      cancelAnimationFrame(raf);
+      clearInterval(statsTimer);
+      conn.close();
+      for (const track of media.getTracks()) track.stop();
+      v.srcObject = null;
+      setRunning(false);
+      setBoxes(null);
+    };
+    setRunning(true);
+    setStarting(false);
+  };
+
+  return (
+    <section aria-labelledby="cam-title">
+      <div className="page-head">
+        <div>
+          <h1 id="cam-title">Live camera</h1>
+          <p className="muted">
+            Streams your webcam to a tool over a WebSocket; the newest frame always wins, so results stay current.
+          </p>
+        </div>
+      </div>
+      {data.error ? <ErrorNotice error={data.error} title="Could not load the plugin list" /> : null}
+      {manifests === null ? <Spinner label="Finding tools that take images…" /> : null}
+      {manifests !== null && targets.length === 0 ? (
+        <EmptyState icon="📷" title="No image tool is available">
+          <p>Live camera needs a running plugin with an image input, such as motion or object-detection.</p>
+        </EmptyState>
+      ) : null}
+      {target ? (
+        <div className="camera">
+          <div className="card camera-controls">
+            <div className="picker-field">
+              <label className="field-label" htmlFor="cam-tool">
+                Tool
+              </label>
+              <select
+                id="cam-tool"
+                className="input"
+                value={key}
+                disabled={running}
+                onChange={(e) => setTargetKey(e.target.value)}
+              >
+                {targets.map((t) => (
+                  <option key={`${t.plugin}/${t.tool.name}`} value={`${t.plugin}/${t.tool.name}`}>
+                    {t.plugin} / {t.tool.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <fieldset className="cam-args" disabled={running}>
+              <legend className="sr-only">Arguments sent with each frame</legend>
+              <StreamArgs key={key} target={target} onArgs={(b) => (buildRef.current = b)} />
+            </fieldset>
+            <div className="row gap-s">
+              {running ? (
+                <button type="button" className="btn btn-danger" onClick={() => stop.current()}>
+                  Stop camera
+                </button>
+              ) : (
+                <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={starting}>
+                  {starting ? 'Starting…' : 'Start camera'}
+                </button>
+              )}
+            </div>
+            {error ? <ErrorNotice error={error} /> : null}
+            {streamError ? <ErrorNotice error={streamError} title="Last frame failed" /> : null}
+          </div>
+          <div className="card camera-view">
+            <div
+              className="media-box live"
+              data-running={running}
+              style={{ aspectRatio: frameSize ? `${frameSize.w} / ${frameSize.h}` : '16 / 9' }}
+            >
+              <video ref={video} muted playsInline aria-label="Camera preview" />
+              {running && boxes && frameSize ? (
+                <BoxLayer boxes={boxes.boxes} width={boxes.width ?? frameSize.w} height={boxes.height ?? frameSize.h} />
+              ) : null}
+              {!running ? <div className="camera-idle">Camera off</div> : null}
+            </div>
+            <dl className="stats stats-inline" aria-label="Stream statistics">
+              <div className="stat">
+                <dt>Results/s</dt>
+                <dd>{stats ? stats.fps.toFixed(1) : '—'}</dd>
+              </div>
+              <div className="stat">
+                <dt>Latency</dt>
+                <dd>{formatMs(stats?.latencyMs)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Tool time</dt>
+                <dd>{formatMs(stats?.execMs)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Dropped</dt>
+                <dd>{stats?.dropped ?? '—'}</dd>
+              </div>
+              <div className="stat">
+                <dt>Sent</dt>
+                <dd>{stats?.sent ?? '—'}</dd>
+              </div>
+            </dl>
+            {last !== null ? <JsonView value={last} title="Latest result" /> : null}
+          </div>
+        </div>
+      ) : null}
+    </section>
+  );
+}
