@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { DEFAULT_LIMITS } from '../config/defaults.js';
 import { WORKER_ENTRY } from '../paths.js';
-import { checkRequirements } from '../plugins/checks/index.js';
-import { probeGpu } from '../plugins/checks/gpu.js';
-import { readManifest } from '../plugins/manifest.js';
+import { checkPluginFolder } from '../plugins/static-check.js';
 import { buildSpawnSpec, detectIsolation } from '../sandbox/isolation.js';
 import { LoadFailure, WorkerProcess } from '../sandbox/worker-process.js';
 
@@ -15,16 +13,16 @@ export async function checkPlugin(argv: string[]): Promise<number> {
     return 1;
   }
   const folder = path.resolve(dir);
-  const result = readManifest(folder);
-  if (!result.ok) {
+  const check = await checkPluginFolder(folder);
+  if (!check.ok && check.stage === 'manifest') {
     console.error(`✗ manifest (MANIFEST_INVALID):`);
-    for (const p of result.problems) console.error(`  - ${p}`);
+    for (const p of check.problems) console.error(`  - ${p}`);
     return 1;
   }
-  const { manifest } = result;
+  const { manifest } = check;
   console.log(`✓ manifest: plugin '${manifest.id}' ${manifest.version ?? ''}`);
-  const problem = await checkRequirements(manifest, { folder, gpu: () => probeGpu(), allowCpu: false });
-  if (problem) {
+  if (!check.ok && check.stage === 'requirements') {
+    const { problem } = check;
     console.error(`✗ requirements: ${problem.state} (${problem.code}): ${problem.reason}`);
     return 1;
   }
