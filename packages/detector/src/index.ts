@@ -39,13 +39,9 @@ export const DEFAULT_MAX_INPUT_PIXELS = 25_000_000;
 const OUTPUT_NODE = 'tower_0/detections';
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 
-/** A box in input-image pixels: top-left corner and size. */
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import { iou as intersectionOverUnion, type Box } from './box.js';
+
+export type { Box } from './box.js';
 
 export interface Detection {
   label: string;
@@ -174,16 +170,6 @@ export function backendInfo(): { backend: string; simd: boolean; threads: boolea
     simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
     threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
   };
-}
-
-function intersectionOverUnion(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 function checkOptions(opts: DetectOptions): {

@@ -64,6 +64,33 @@ export interface HealthRecord {
   isolation: 'namespace' | 'process';
 }
 
+/** Every key of a health record, in contract order; `bastion audit` and tests check records against it. */
+export const HEALTH_RECORD_KEYS = [
+  'name',
+  'version',
+  'description',
+  'state',
+  'reason',
+  'reason_code',
+  'tools',
+  'uptime_seconds',
+  'loaded_at',
+  'last_used',
+  'success_count',
+  'error_count',
+  'timeout_count',
+  'crash_count',
+  'in_flight',
+  'queue_depth',
+  'last_execution_time_ms',
+  'avg_execution_time_ms',
+  'p95_execution_time_ms',
+  'memory_peak_mb',
+  'last_error',
+  'requires',
+  'isolation',
+] as const satisfies ReadonlyArray<keyof HealthRecord>;
+
 export interface ToolDescriptor {
   name: string;
   description: string;

@@ -14,12 +14,9 @@
  *   dropped; a confirmed one survives up to `maxMisses` consecutive missed frames.
  */
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import { iou, type Box } from '@bastion/detector/box';
+
+export { iou, type Box };
 
 export interface TrackerDetection {
   label: string;
@@ -60,17 +57,6 @@ export interface TrackerOptions {
   maxMisses?: number;
   /** Associate only detections of the track's own label (default true). */
   classAware?: boolean;
-}
-
-/** Intersection over union of two boxes (0 when disjoint or degenerate). */
-export function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /**

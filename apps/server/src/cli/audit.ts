@@ -1,30 +1,5 @@
 import { parseArgs } from 'node:util';
-import { PLUGIN_STATES, type HealthRecord } from '@bastion/protocol';
-
-const REQUIRED_KEYS: Array<keyof HealthRecord> = [
-  'name',
-  'version',
-  'description',
-  'state',
-  'reason',
-  'reason_code',
-  'tools',
-  'uptime_seconds',
-  'loaded_at',
-  'last_used',
-  'success_count',
-  'error_count',
-  'timeout_count',
-  'crash_count',
-  'in_flight',
-  'queue_depth',
-  'last_execution_time_ms',
-  'avg_execution_time_ms',
-  'p95_execution_time_ms',
-  'memory_peak_mb',
-  'last_error',
-  'requires',
-];
+import { HEALTH_RECORD_KEYS, PLUGIN_STATES, type HealthRecord } from '@bastion/protocol';
 
 /** Checks a list of health records and their detail answers against the contract; returns the problems. */
 export async function auditServer(url: string, headers: Record<string, string> = {}): Promise<string[]> {
@@ -47,7 +22,7 @@ export async function auditServer(url: string, headers: Record<string, string> =
   if (names.join('\n') !== [...names].sort().join('\n')) problems.push('GET /v1/plugins is not sorted by name');
   for (const record of records) {
     const where = `plugin '${record.name}'`;
-    for (const key of REQUIRED_KEYS) if (!(key in record)) problems.push(`${where}: list record lacks '${key}'`);
+    for (const key of HEALTH_RECORD_KEYS) if (!(key in record)) problems.push(`${where}: list record lacks '${key}'`);
     if (!PLUGIN_STATES.includes(record.state)) problems.push(`${where}: invalid state '${String(record.state)}'`);
     if ((record.state === 'FAILED' || record.state === 'UNAVAILABLE') && !record.reason) {
       problems.push(`${where}: ${record.state} without a reason`);
@@ -58,7 +33,7 @@ export async function auditServer(url: string, headers: Record<string, string> =
       continue;
     }
     const d = detail.body as HealthRecord;
-    for (const key of REQUIRED_KEYS) if (!(key in d)) problems.push(`${where}: detail record lacks '${key}'`);
+    for (const key of HEALTH_RECORD_KEYS) if (!(key in d)) problems.push(`${where}: detail record lacks '${key}'`);
     if (d.name !== record.name) problems.push(`${where}: detail names '${d.name}'`);
     // Allow a state to move between the two reads only along the RUNNING/INITIALIZED pair.
     const busy = new Set(['RUNNING', 'INITIALIZED']);

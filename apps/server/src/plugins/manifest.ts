@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Limits, Requirements } from '@bastion/protocol';
+import { limitsShape } from '../config/schema.js';
 
 export const PLUGIN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-const positiveInt = z.number().int().positive();
 const modelSchema = z
   .object({
     path: z.string().min(1),
@@ -36,17 +36,7 @@ const bastionSchema = z
       })
       .strict()
       .default({ gpu: false, packages: [], binaries: [], network: false, models: [] }),
-    limits: z
-      .object({
-        timeoutMs: positiveInt.optional(),
-        jobTimeoutMs: positiveInt.optional(),
-        memoryMb: positiveInt.min(32).optional(),
-        concurrency: positiveInt.max(64).optional(),
-        maxQueue: z.number().int().min(0).optional(),
-        loadTimeoutMs: positiveInt.optional(),
-      })
-      .strict()
-      .default({}),
+    limits: z.object(limitsShape).strict().default({}),
   })
   .strict();
 

@@ -13,19 +13,9 @@ export interface IsolationInfo {
   hasPrlimit: boolean;
 }
 
-const BWRAP_PROBE = [
-  '--ro-bind',
-  '/',
-  '/',
-  '--dev',
-  '/dev',
-  '--proc',
-  '/proc',
-  '--unshare-pid',
-  '--unshare-net',
-  '--die-with-parent',
-  'true',
-];
+/** The namespace part of every worker's bubblewrap command line (and of the start-up probe). */
+const BWRAP_BASE = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent'];
+const BWRAP_PROBE = [...BWRAP_BASE, '--unshare-net', 'true'];
 
 /** Finds out how strongly workers can be isolated here: bubblewrap namespaces, or plain processes. */
 export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): IsolationInfo {
@@ -94,22 +84,12 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
       .flatMap((d) => ['--tmpfs', d]);
     inner = [
       'bwrap',
-      '--ro-bind',
-      '/',
-      '/',
-      '--dev',
-      '/dev',
-      '--proc',
-      '/proc',
-      '--tmpfs',
-      tmp,
+      ...BWRAP_BASE,
+      ...['--tmpfs', tmp],
       ...reexpose.flatMap((d) => ['--ro-bind', d, d]),
       ...hide,
-      '--unshare-pid',
       ...(input.network ? [] : ['--unshare-net']),
-      '--die-with-parent',
-      '--chdir',
-      input.pluginDir,
+      ...['--chdir', input.pluginDir],
       ...node,
     ];
   }

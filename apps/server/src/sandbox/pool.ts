@@ -1,14 +1,8 @@
 import type { Limits } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
 import type { WorkerToolInfo } from './messages.js';
-import type {
-  WorkerProcess} from './worker-process.js';
-import {
-  LoadFailure,
-  type CallOptions,
-  type WorkerDeath,
-  type WorkerOptions,
-} from './worker-process.js';
+import type { WorkerProcess } from './worker-process.js';
+import { LoadFailure, type CallOptions, type WorkerDeath, type WorkerOptions } from './worker-process.js';
 
 export interface PoolCallbacks {
   /** A worker died of a plugin failure (crash, memory, timeout): the plugin becomes FAILED. */
