@@ -1,57 +1,25 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import type { BastionManifest } from '@bastion/sdk';
+import { acceptedManifest, undeclaredPackages } from '@bastion/testkit';
 import { describe, expect, it } from 'vitest';
 import plugin from '../src/index.js';
 import { pluginDir } from './helpers.js';
 
-const pkg = JSON.parse(fs.readFileSync(path.join(pluginDir, 'package.json'), 'utf8')) as {
-  type?: string;
-  main?: string;
-  dependencies?: Record<string, string>;
-  bastion: BastionManifest;
-};
-
-/** Finds a package folder the way the host does: node_modules folders from the plugin folder upward. */
-function findPackageDir(name: string): string | null {
-  for (let dir = pluginDir; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'node_modules', name);
-    if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
-    if (path.dirname(dir) === dir) return null;
-  }
-}
-
 describe('motion package.json', () => {
-  it('is an ESM package whose main is the built entry', () => {
-    expect(pkg.type).toBe('module');
-    expect(pkg.main).toBe('dist/index.js');
+  it('is accepted by the host: ESM package, manifest schema, packages resolving from the folder', async () => {
+    const m = await acceptedManifest(pluginDir);
+    expect(m).toMatchObject({ id: 'motion', entry: path.join(pluginDir, 'dist', 'index.js') });
+    expect(typeof m.description).toBe('string');
+    expect(m.requires.packages).toEqual(expect.arrayContaining(['sharp', '@bastion/sdk']));
+    expect(undeclaredPackages(pluginDir, m)).toEqual([]);
   });
 
-  it('has a well-formed bastion manifest', () => {
-    const m = pkg.bastion;
-    expect(m.id).toBe('motion');
-    expect(m.id).toMatch(/^[a-z0-9][a-z0-9_-]{0,63}$/);
-    expect(m.apiVersion).toBe(1);
-    expect(typeof m.description).toBe('string');
-    expect(m.requires?.gpu).toBe(false);
-    expect(m.requires?.network).toBe(false);
-    expect(m.requires?.binaries).toEqual([]);
-    expect(m.requires?.models).toEqual([]);
-    const limits = m.limits ?? {};
+  it('needs no GPU, network, binaries or models, and sets every limit with one call at a time', async () => {
+    const { requires, limits } = await acceptedManifest(pluginDir);
+    expect(requires).toMatchObject({ gpu: false, network: false, binaries: [], models: [] });
     for (const key of ['timeoutMs', 'memoryMb', 'concurrency', 'maxQueue', 'loadTimeoutMs'] as const) {
-      expect(Number.isInteger(limits[key]), key).toBe(true);
       expect(limits[key], key).toBeGreaterThan(0);
     }
     expect(limits.concurrency).toBe(1);
-  });
-
-  it('lists packages that are dependencies and resolve from the plugin folder', () => {
-    const packages = pkg.bastion.requires?.packages ?? [];
-    expect(packages).toEqual(expect.arrayContaining(['sharp', '@bastion/sdk']));
-    for (const name of packages) {
-      expect(pkg.dependencies?.[name], name).toBeDefined();
-      expect(findPackageDir(name), name).not.toBeNull();
-    }
   });
 
   it('default-exports detect_motion and reset_session with schemas', () => {

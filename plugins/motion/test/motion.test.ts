@@ -1,12 +1,12 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { sessionCount, type DetectMotionArgs, type DetectMotionResult } from '../src/index.js';
-import { frame, makeCtx, pngBombHeader } from './helpers.js';
+import { frame, makeCtx, pluginDir, pngBombHeader } from './helpers.js';
 
 /** Calls the handler as the worker does, after schema validation (some tests pass deliberately odd args). */
 const detect = (args: Record<string, unknown>) =>
   Promise.resolve(
-    plugin.tools.detect_motion.handler(args as unknown as DetectMotionArgs, makeCtx()),
+    plugin.tools.detect_motion.handler(args as unknown as DetectMotionArgs, makeCtx(pluginDir)),
   ) as Promise<DetectMotionResult>;
 const reset = (session_id: string) =>
   Promise.resolve(plugin.tools.reset_session.handler({ session_id })) as Promise<{ reset: boolean }>;
@@ -18,7 +18,7 @@ const covers = (box: { x: number; y: number; width: number; height: number }, x:
   box.x <= x && box.y <= y && box.x + box.width >= x + size && box.y + box.height >= y + size;
 
 beforeAll(async () => {
-  const ctx = makeCtx();
+  const ctx = makeCtx(pluginDir);
   await plugin.init!(ctx);
   await plugin.validate!(ctx);
 });
@@ -175,7 +175,7 @@ describe('detect_motion', () => {
 
 describe('session bounds', () => {
   it('evicts the least recently used session above maxSessions', async () => {
-    await plugin.init!(makeCtx({ maxSessions: 3 }));
+    await plugin.init!(makeCtx(pluginDir, { maxSessions: 3 }));
     try {
       const img = await frame([{ x: 10, y: 10 }]);
       for (const id of ['s1', 's2', 's3']) await detect({ image: img, session_id: id });
@@ -188,26 +188,28 @@ describe('session bounds', () => {
       for (let i = 0; i < 20; i++) await detect({ image: img, session_id: `many-${i}` });
       expect(sessionCount()).toBe(3);
     } finally {
-      await plugin.init!(makeCtx());
+      await plugin.init!(makeCtx(pluginDir));
     }
   });
 
   it('expires idle sessions', async () => {
-    await plugin.init!(makeCtx({ idleMs: 20 }));
+    await plugin.init!(makeCtx(pluginDir, { idleMs: 20 }));
     try {
       const img = await frame([{ x: 10, y: 10 }]);
       await detect({ image: img, session_id: 'idle' });
       await new Promise((r) => setTimeout(r, 60));
       expect((await detect({ image: img, session_id: 'idle' })).first_frame).toBe(true);
     } finally {
-      await plugin.init!(makeCtx());
+      await plugin.init!(makeCtx(pluginDir));
     }
   });
 
   it('rejects invalid options at init', async () => {
-    await expect(plugin.init!(makeCtx({ maxSessions: 0 }))).rejects.toThrow(/maxSessions must be an integer from 1/);
-    await expect(plugin.init!(makeCtx({ workingSize: 'big' }))).rejects.toThrow(/workingSize/);
-    await plugin.init!(makeCtx());
+    await expect(plugin.init!(makeCtx(pluginDir, { maxSessions: 0 }))).rejects.toThrow(
+      /maxSessions must be an integer from 1/,
+    );
+    await expect(plugin.init!(makeCtx(pluginDir, { workingSize: 'big' }))).rejects.toThrow(/workingSize/);
+    await plugin.init!(makeCtx(pluginDir));
   });
 });
 

@@ -3,9 +3,9 @@ import sharp from 'sharp';
 import type { DetectionResult } from '@bastion/detector';
 
 import plugin, { type DetectArgs } from '../src/index.js';
-import { makeCtx, pngBomb, samplePhoto } from './helpers.js';
+import { makeCtx, pluginDir, pngBomb, samplePhoto } from './helpers.js';
 
-const ctx = makeCtx();
+const ctx = makeCtx(pluginDir);
 const detect = (args: DetectArgs) => plugin.tools.detect.handler(args, ctx) as Promise<DetectionResult>;
 
 beforeAll(async () => {

@@ -56,8 +56,8 @@ describe('installed languages', () => {
   it('makes init fail fast and clearly on a corrupt file, and the plugin loads again with the good one', async () => {
     const real = findInstalledLanguages(pluginDir).get('eng')!;
     const dir = fakeInstall('corrupt', 'eng', fs.readFileSync(real.file).subarray(0, 100_000));
-    await expect(plugin.init!({ ...makeCtx(), pluginDir: dir })).rejects.toThrow(/traineddata for 'eng'.*unreadable/);
-    const ctx = makeCtx();
+    await expect(plugin.init!(makeCtx(dir))).rejects.toThrow(/traineddata for 'eng'.*unreadable/);
+    const ctx = makeCtx(pluginDir);
     await plugin.init!(ctx);
     await plugin.validate!(ctx);
     await plugin.dispose!();
@@ -68,7 +68,7 @@ describe('installed languages', () => {
     fs.mkdirSync(empty, { recursive: true });
     // The walk reaches /tmp's parents too; only run the assertion where no data is installed above tmp.
     if (findInstalledLanguages(empty).size === 0) {
-      await expect(plugin.init!({ ...makeCtx(), pluginDir: empty })).rejects.toThrow(
+      await expect(plugin.init!(makeCtx(empty))).rejects.toThrow(
         /no tesseract language data found.*npm install @tesseract\.js-data\/eng/,
       );
     }

@@ -1,15 +1,15 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { type ExtractTextArgs, type ExtractTextResult } from '../src/index.js';
-import { makeCtx, pngBombHeader, renderText } from './helpers.js';
+import { makeCtx, pluginDir, pngBombHeader, renderText } from './helpers.js';
 
 const tool = plugin.tools.extract_text;
 /** Calls the handler as the worker does, after schema validation (some tests pass deliberately odd args). */
-const call = (args: Record<string, unknown>, ctx = makeCtx()) =>
+const call = (args: Record<string, unknown>, ctx = makeCtx(pluginDir)) =>
   Promise.resolve(tool.handler(args as unknown as ExtractTextArgs, ctx)) as Promise<ExtractTextResult>;
 
 beforeAll(async () => {
-  const ctx = makeCtx();
+  const ctx = makeCtx(pluginDir);
   await plugin.init!(ctx);
   await plugin.validate!(ctx);
 });
@@ -113,7 +113,7 @@ describe('extract_text', () => {
   it('downscales images above maxOcrPixels and scales boxes back to input pixels', async () => {
     const image = await renderText(['HELLO BASTION 42'], { width: 800, height: 200, fontSize: 64, x: 40, y: 120 });
     const full = await call({ image });
-    await plugin.init!(makeCtx({ maxOcrPixels: 100_000 }));
+    await plugin.init!(makeCtx(pluginDir, { maxOcrPixels: 100_000 }));
     try {
       const small = await call({ image });
       expect(small.width).toBe(800);
@@ -127,28 +127,28 @@ describe('extract_text', () => {
         expect(Math.abs(w.box.height - ref.height)).toBeLessThanOrEqual(6);
       }
     } finally {
-      await plugin.init!(makeCtx());
+      await plugin.init!(makeCtx(pluginDir));
     }
   });
 
   it('rejects invalid plugin options at init', async () => {
-    await expect(plugin.init!(makeCtx({ maxInputPixels: 'lots' }))).rejects.toThrow(
+    await expect(plugin.init!(makeCtx(pluginDir, { maxInputPixels: 'lots' }))).rejects.toThrow(
       /maxInputPixels must be an integer/,
     );
-    await expect(plugin.init!(makeCtx({ defaultLanguage: 'klingon' }))).rejects.toThrow(/installed: eng/);
-    await plugin.init!(makeCtx());
+    await expect(plugin.init!(makeCtx(pluginDir, { defaultLanguage: 'klingon' }))).rejects.toThrow(/installed: eng/);
+    await plugin.init!(makeCtx(pluginDir));
   });
 
   it('stops on a cancelled call and keeps working afterwards', async () => {
     const image = await renderText(['CANCEL ME'], { width: 600, height: 150, fontSize: 60 });
     const before = new AbortController();
     before.abort();
-    await expect(call({ image }, makeCtx({}, before.signal))).rejects.toThrow(/cancelled/);
+    await expect(call({ image }, makeCtx(pluginDir, {}, before.signal))).rejects.toThrow(/cancelled/);
 
     const lines = Array.from({ length: 14 }, (_, i) => `Line ${i + 1} of a long page of text to read slowly`);
     const big = await renderText(lines, { width: 1400, height: 1000, fontSize: 40, lineHeight: 68 });
     const during = new AbortController();
-    const pending = call({ image: big }, makeCtx({}, during.signal));
+    const pending = call({ image: big }, makeCtx(pluginDir, {}, during.signal));
     setTimeout(() => during.abort(), 100);
     await expect(pending).rejects.toThrow(/cancelled/);
 

@@ -5,24 +5,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadContext, ToolContext } from '@bastion/sdk';
 import { findPackageDir } from '@bastion/detector';
+import { makeCtx } from '@bastion/testkit';
 
 export const pluginDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const humanDir = findPackageDir('@vladmandic/human', pluginDir) as string;
 /** Sample sheet shipped by @vladmandic/human (MIT); its first row holds 158-px thumbnails of single people. */
 export const samplePhotoPath = path.join(humanDir, 'assets', 'samples.jpg');
 
+/** A tool context (the shared `makeCtx`) that records the progress it is given and the partial results emitted. */
 export type TestCtx = ToolContext & LoadContext & { progressLog: number[]; partials: unknown[] };
 
-export function makeCtx(config: Record<string, unknown> = {}, signal = new AbortController().signal): TestCtx {
+/** {@link TestCtx} for this plugin's folder, with the given options and abort signal. */
+export function recordingCtx(config: Record<string, unknown> = {}, signal?: AbortSignal): TestCtx {
   const progressLog: number[] = [];
   const partials: unknown[] = [];
   return {
-    signal,
+    ...makeCtx(pluginDir, config, signal),
     progress: (pct) => progressLog.push(pct),
     partial: (r) => partials.push(r),
-    log: () => {},
-    pluginDir,
-    config,
     progressLog,
     partials,
   };

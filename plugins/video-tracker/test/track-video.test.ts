@@ -3,11 +3,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import plugin, { decodeSize, type TrackVideoArgs, type TrackVideoResult } from '../src/index.js';
-import { ffmpeg, makeCtx, pluginTempDirs, samplePhotoPath, scratchDir, type TestCtx } from './helpers.js';
+import { ffmpeg, recordingCtx, pluginTempDirs, samplePhotoPath, scratchDir, type TestCtx } from './helpers.js';
 
 const scratch = scratchDir();
-const loadCtx = makeCtx();
-const track = (args: TrackVideoArgs, ctx: TestCtx = makeCtx()) =>
+const loadCtx = recordingCtx();
+const track = (args: TrackVideoArgs, ctx: TestCtx = recordingCtx()) =>
   plugin.tools.track_video.handler(args, ctx) as Promise<TrackVideoResult>;
 
 let shapes: Uint8Array; // 2 s, 10 fps, 320×240: coloured shapes (lavfi), no COCO objects
@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('track_video', () => {
   it('probes and decodes a synthetic video: fps, frame count, indices, times, progress and partials', async () => {
-    const ctx = makeCtx();
+    const ctx = recordingCtx();
     const r = await track({ video: shapes }, ctx);
     expect(r).toMatchObject({ fps: 10, frame_count: 20, width: 320, height: 240, frames_processed: 20 });
     expect(r.frames.map((f) => f.index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -131,7 +131,7 @@ describe('track_video', () => {
 
   it('stops soon after the signal aborts, killing ffmpeg and cleaning up', async () => {
     const ac = new AbortController();
-    const ctx = makeCtx({}, ac.signal);
+    const ctx = recordingCtx({}, ac.signal);
     const before = pluginTempDirs().length;
     const origPartial = ctx.partial;
     ctx.partial = (r) => {
