@@ -163,7 +163,7 @@ export function ToolForm({ plugin, tool, available }: Props) {
       <section className="card runner-output" aria-live="polite" aria-label="Output">
         {busy && !asJob ? <Spinner label={`Running ${tool.name}…`} /> : null}
         {!busy && !outcome && !jobId ? (
-          <EmptyState icon="✨" title="Nothing run yet">
+          <EmptyState icon="▶" title="Nothing run yet">
             <p>Fill in the arguments and press Run. Boxes the tool finds are drawn over your image.</p>
           </EmptyState>
         ) : null}

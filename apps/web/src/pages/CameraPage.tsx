@@ -228,7 +228,7 @@ export function CameraPage({ data }: { data: PluginsState }) {
       {data.error ? <ErrorNotice error={data.error} title="Could not load the plugin list" /> : null}
       {manifests === null ? <Spinner label="Finding tools that take images…" /> : null}
       {manifests !== null && targets.length === 0 ? (
-        <EmptyState icon="📷" title="No image tool is available">
+        <EmptyState icon="◉" title="No image tool is available">
           <p>Live camera needs a running plugin with an image input, such as motion or object-detection.</p>
         </EmptyState>
       ) : null}

@@ -171,7 +171,7 @@ export function JobsPage({ data, jobId }: { data: PluginsState; jobId: string | 
       {error ? <ErrorNotice error={error} title="Could not load jobs" /> : null}
       {jobs === null && !error ? <Spinner label="Loading jobs…" /> : null}
       {jobs && jobs.length === 0 ? (
-        <EmptyState icon="🗂️" title={status || plugin ? 'No jobs match' : 'No jobs yet'}>
+        <EmptyState icon="☰" title={status || plugin ? 'No jobs match' : 'No jobs yet'}>
           <p>
             Submit one from <a href="#/run">Run a tool</a> with “Run as a background job”, or <code>POST /v1/jobs</code>
             .

@@ -35,7 +35,7 @@ export function PluginsPage({ data }: { data: PluginsState }) {
       {error ? <ErrorNotice error={error} title="Could not load the plugin list" /> : null}
       {plugins === null && !error ? <Spinner label="Loading plugins…" /> : null}
       {plugins && plugins.length === 0 ? (
-        <EmptyState icon="🧩" title="No plugins yet">
+        <EmptyState icon="◇" title="No plugins yet">
           <p>
             Put plugin folders in a plugins directory and start the server with <code>--plugins-dir DIR</code>, or
             scaffold one with <code>bastion new-plugin NAME</code>.

@@ -31,7 +31,7 @@ export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: st
       </div>
       {data.error ? <ErrorNotice error={data.error} title="Could not load the plugin list" /> : null}
       {plugins === null && !data.error ? <Spinner label="Loading plugins…" /> : null}
-      {plugins && plugins.length === 0 ? <EmptyState icon="🧩" title="No plugins installed" /> : null}
+      {plugins && plugins.length === 0 ? <EmptyState icon="◇" title="No plugins installed" /> : null}
       {plugins && plugins.length > 0 ? (
         <div className="picker card">
           <div className="picker-field">
