@@ -186,6 +186,7 @@ export class WorkerProcess {
   call(tool: string, args: Record<string, unknown>, opts: CallOptions): Promise<string> {
     if (this.#dead) return Promise.reject(new BastionError(this.#dead.code, this.#dead.message));
     if (this.#pending) return Promise.reject(new Error('worker is busy')); // a pool bug, never a plugin's
+    if (opts.signal?.aborted) return Promise.reject(new BastionError('CANCELLED', 'the call was cancelled'));
     const id = this.#nextId++;
     return new Promise<string>((resolve, reject) => {
       const pending: PendingCall = {
@@ -219,8 +220,7 @@ export class WorkerProcess {
         }, opts.timeoutMs),
       );
       this.#pending = pending;
-      if (opts.signal?.aborted) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.#scheduleSample();
       this.#send({ type: 'call', id, tool, args });
     });
