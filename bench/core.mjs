@@ -1,4 +1,4 @@
-// Core host benchmarks (DESIGN §11). Run after `npm run build`:  node bench/core.mjs
+// Core host benchmarks (the numbers to meet, bench/README.md). Run after `npm run build`:  node bench/core.mjs
 // Prints a Markdown table; bench/README.md keeps the last results.
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The one registry of error codes (DESIGN §4). HTTP bodies, WebSocket messages, MCP results, metric labels and
+ * The one registry of error codes (docs/errors.md). HTTP bodies, WebSocket messages, MCP results, metric labels and
  * health `reason_code` all draw from this table; docs/errors.md is kept in step with it by a test.
  */
 export const ERROR_CODES = {

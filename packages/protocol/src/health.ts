@@ -1,4 +1,4 @@
-/** The five lifecycle states (DESIGN §3). */
+/** The five lifecycle states (the lifecycle, docs/architecture.md). */
 export const PLUGIN_STATES = ['LOADED', 'INITIALIZED', 'RUNNING', 'FAILED', 'UNAVAILABLE'] as const;
 export type PluginState = (typeof PLUGIN_STATES)[number];
 
@@ -37,7 +37,7 @@ export interface LastError {
   at: string;
 }
 
-/** One plugin's health record (DESIGN §5). Every key is always present; `null` when unknown. */
+/** One plugin's health record (the HTTP API, /openapi.json). Every key is always present; `null` when unknown. */
 export interface HealthRecord {
   name: string;
   version: string | null;

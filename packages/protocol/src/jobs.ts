@@ -1,6 +1,6 @@
 import type { ErrorInfo } from './errors.js';
 
-/** The five states of a job (DESIGN §5). queued → running → succeeded | failed | cancelled. */
+/** The five states of a job (the HTTP API, /openapi.json). queued → running → succeeded | failed | cancelled. */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 

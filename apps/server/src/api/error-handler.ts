@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 
-/** Maps anything thrown while handling a request to a coded error (DESIGN §4). */
+/** Maps anything thrown while handling a request to a coded error (docs/errors.md). */
 export function toBastionError(err: unknown): BastionError {
   if (err instanceof BastionError) return err;
   const e = err as Partial<FastifyError> & { code?: string; statusCode?: number; message?: string };

@@ -1,6 +1,6 @@
 import type { Limits } from '@bastion/protocol';
 
-/** Plugin limits when neither the manifest nor the operator sets them (DESIGN §2). */
+/** Plugin limits when neither the manifest nor the operator sets them (the plugin format, docs/plugin-authoring.md). */
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   timeoutMs: 60_000,
   jobTimeoutMs: 3_600_000,

@@ -107,7 +107,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
-/** DESIGN §8: without keys the server only binds to loopback, unless the operator says --insecure. */
+/** Without keys the server only binds to loopback, unless the operator says --insecure. */
 export function checkBinding(config: ServerConfig): string[] {
   if (hasKeys(config) || config.insecure || LOOPBACK.test(config.host)) return [];
   return [

@@ -38,7 +38,7 @@ export function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
-/** `/v1/jobs` (DESIGN §5): submit, read, list, cancel. */
+/** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
 export function jobRoutes(app: FastifyInstance, jobs: JobService): void {
   app.post(
     '/v1/jobs',

@@ -1,9 +1,9 @@
 import type { PluginState } from '@bastion/protocol';
 
-/** First states a plugin can enter, on discovery and on an explicit restart (DESIGN §3, "— → X"). */
+/** First states a plugin can enter, on discovery and on an explicit restart ("— → X" in docs/architecture.md). */
 export const ENTRY_STATES: readonly PluginState[] = ['LOADED', 'UNAVAILABLE', 'FAILED'];
 
-/** The transition table (DESIGN §3) as data: every other move is refused. */
+/** The transition table (the lifecycle, docs/architecture.md) as data: every other move is refused. */
 export const TRANSITIONS: Readonly<Record<PluginState, readonly PluginState[]>> = {
   LOADED: ['INITIALIZED', 'FAILED'],
   INITIALIZED: ['RUNNING', 'FAILED'],

@@ -1,4 +1,4 @@
-/** DESIGN §3 on-failure policy: 1 s doubling to 60 s; 3 failures within 10 minutes quarantine the plugin. */
+/** The on-failure restart policy: 1 s doubling to 60 s; 3 failures within 10 minutes quarantine the plugin. */
 export const RESTART_POLICY = Object.freeze({
   firstDelayMs: 1000,
   maxDelayMs: 60_000,

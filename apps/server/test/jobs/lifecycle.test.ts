@@ -34,7 +34,7 @@ describe('jobs: lifecycle over real HTTP', () => {
   });
   afterAll(() => t.close());
 
-  it('runs a JSON job to success with the DESIGN §5 record', async () => {
+  it('runs a JSON job to success with the documented job record', async () => {
     const sub = await submitJob(base, 'ok', 'echo', { text: 'hello' });
     expect(sub.status).toBe(202);
     expect(sub.body).toEqual({ job_id: expect.any(String), status: 'queued' });

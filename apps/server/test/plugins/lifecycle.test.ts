@@ -4,7 +4,7 @@ import { canTransition, ENTRY_STATES, TRANSITIONS } from '../../src/plugins/life
 import { Registry } from '../../src/plugins/registry.js';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
 
-// DESIGN §3, written out independently of the implementation's table.
+// The documented lifecycle (docs/architecture.md), written out independently of the implementation's table.
 const ALLOWED = new Set([
   '—→LOADED',
   '—→UNAVAILABLE',

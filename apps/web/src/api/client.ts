@@ -9,7 +9,7 @@ import type {
 } from '@bastion/protocol';
 import { AUTH_REQUIRED_EVENT, getApiKey } from './settings';
 
-/** Any failure of an API call, in the server's error shape (DESIGN §4). Network failures use NETWORK_ERROR. */
+/** Any failure of an API call, in the server's error shape (docs/errors.md). Network failures use NETWORK_ERROR. */
 export class ApiError extends Error {
   constructor(
     readonly code: string,

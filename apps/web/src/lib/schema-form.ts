@@ -65,7 +65,7 @@ function primaryType(schema: Record<string, unknown>): string | null {
   return null;
 }
 
-/** A property is binary when it is a string with `contentEncoding: base64` (DESIGN §2). */
+/** A property is binary when it is a string with `contentEncoding: base64` (the plugin format, docs/plugin-authoring.md). */
 export function isBinarySchema(schema: unknown): boolean {
   return isObject(schema) && primaryType(schema) === 'string' && schema.contentEncoding === 'base64';
 }

@@ -10,7 +10,7 @@ export interface McpFeature extends Feature {
   readonly sessions: SessionStore;
 }
 
-/** The MCP surface (DESIGN §7): every available plugin tool as an MCP tool at /mcp. */
+/** The MCP surface (docs/mcp.md): every available plugin tool as an MCP tool at /mcp. */
 export function createMcpFeature(
   ctx: ApiContext,
   logger: Logger,

@@ -15,7 +15,7 @@ export function successResult(result: unknown, wrap: boolean): CallToolResult {
 
 /**
  * A failed call, never a protocol error: `isError: true` and the error `{code, message, plugin?, tool?,
- * details?}` of DESIGN §4 as JSON text. The same object is the structuredContent, except for tools that declare
+ * details?}` of docs/errors.md as JSON text. The same object is the structuredContent, except for tools that declare
  * an outputSchema: MCP clients validate structuredContent against it (the SDK's client rejects the whole result
  * otherwise), so there the error travels in the text only.
  */

@@ -32,7 +32,7 @@ function runNvidiaSmi(env: NodeJS.ProcessEnv): Promise<{ found: boolean; code: n
 }
 
 /**
- * DESIGN §3 dual probe: a usable GPU needs `nvidia-smi -L` to list one **and** the CUDA driver to be visible.
+ * The GPU dual probe: a usable GPU needs `nvidia-smi -L` to list one **and** the CUDA driver to be visible.
  */
 export async function probeGpu(options: GpuProbeOptions = {}): Promise<GpuProbe> {
   const env = options.env ?? process.env;
