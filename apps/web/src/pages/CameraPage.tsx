@@ -138,7 +138,12 @@ export function CameraPage({ data }: { data: PluginsState }) {
       setStarting(false);
       return;
     }
-    const v = video.current!;
+    const v = video.current;
+    if (!v) {
+      // The page was left while the camera was starting (e.g. during the permission prompt): switch it off again.
+      for (const track of media.getTracks()) track.stop();
+      return;
+    }
     v.srcObject = media;
     await v.play().catch(() => undefined);
 
@@ -286,23 +291,23 @@ export function CameraPage({ data }: { data: PluginsState }) {
             <dl className="stats stats-inline" aria-label="Stream statistics">
               <div className="stat">
                 <dt>Results/s</dt>
-                <dd>{stats ? stats.fps.toFixed(1) : '—'}</dd>
+                <dd data-testid="stat-fps">{stats ? stats.fps.toFixed(1) : '—'}</dd>
               </div>
               <div className="stat">
                 <dt>Latency</dt>
-                <dd>{formatMs(stats?.latencyMs)}</dd>
+                <dd data-testid="stat-latency">{formatMs(stats?.latencyMs)}</dd>
               </div>
               <div className="stat">
                 <dt>Tool time</dt>
-                <dd>{formatMs(stats?.execMs)}</dd>
+                <dd data-testid="stat-exec">{formatMs(stats?.execMs)}</dd>
               </div>
               <div className="stat">
                 <dt>Dropped</dt>
-                <dd>{stats?.dropped ?? '—'}</dd>
+                <dd data-testid="stat-dropped">{stats?.dropped ?? '—'}</dd>
               </div>
               <div className="stat">
                 <dt>Sent</dt>
-                <dd>{stats?.sent ?? '—'}</dd>
+                <dd data-testid="stat-sent">{stats?.sent ?? '—'}</dd>
               </div>
             </dl>
             {last !== null ? <JsonView value={last} title="Latest result" /> : null}
