@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   PLUGIN_UNAVAILABLE: { http: 503, kind: 'request', summary: 'Plugin is UNAVAILABLE (a requirement is missing)' },
   PLUGIN_FAILED: { http: 503, kind: 'request', summary: 'Plugin is FAILED' },
   PLUGIN_BUSY: { http: 503, kind: 'runtime', summary: 'Queue full (maxQueue)' },
+  QUEUE_UNAVAILABLE: { http: 503, kind: 'request', summary: 'Cluster mode: the job queue (Redis) is unreachable' },
   PLUGIN_TIMEOUT: { http: 504, kind: 'runtime', summary: 'Call exceeded its time limit; worker killed' },
   INTERNAL_ERROR: { http: 500, kind: 'request', summary: 'A host bug; never expected' },
   MANIFEST_INVALID: { http: null, kind: 'load', summary: 'package.json or its bastion field is invalid' },
