@@ -1,0 +1,40 @@
+// Runs autocannon in its own process (never in the process being measured) and returns its JSON result.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { root } from './server.mjs';
+
+const cli = path.join(root, 'node_modules/autocannon/autocannon.js');
+
+/**
+ * One autocannon run. Returns { rps, p50, p99, max, requests, errors, timeouts, non2xx, statusCodes }.
+ * `body` is sent as JSON when it is an object.
+ */
+export function autocannon(url, { connections = 32, seconds = 5, method = 'GET', body, pipelining = 1 } = {}) {
+  const args = [cli, '-j', '-c', String(connections), '-d', String(seconds), '-p', String(pipelining), '-m', method];
+  if (body !== undefined) {
+    args.push('-H', 'content-type=application/json', '-b', typeof body === 'string' ? body : JSON.stringify(body));
+  }
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
+      const r = JSON.parse(out);
+      resolve({
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        max: r.latency.max,
+        requests: r.requests.total,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        non2xx: r.non2xx,
+        statusCodes: r.statusCodeStats ?? {},
+      });
+    });
+  });
+}
