@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The one registry of error codes (docs/errors.md). HTTP bodies, WebSocket messages, MCP results, metric labels and
  * health `reason_code` all draw from this table; docs/errors.md is kept in step with it by a test.
@@ -52,16 +54,24 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
 
-export interface ErrorInfo {
-  code: ErrorCode;
-  message: string;
-  plugin?: string;
-  tool?: string;
-  details?: unknown;
-}
+/** Every code of the registry, in table order (for enums in schemas and docs). */
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+export const ErrorCodeSchema = z.enum(ERROR_CODE_LIST).meta({ description: 'A code of the error registry' });
+
+/** The `error` of an error body, a WebSocket `error` message or an MCP error result. */
+export const ErrorInfoSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string().meta({ description: 'What failed and what to do; for people, not for matching' }),
+  plugin: z.string().optional(),
+  tool: z.string().optional(),
+  details: z
+    .unknown()
+    .optional()
+    .meta({ description: 'Code-specific details, e.g. each input problem of INVALID_INPUT as {path, message}' }),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 
 /** The error body of every HTTP failure: `{"ok": false, "error": {...}}`. */
-export interface ErrorBody {
-  ok: false;
-  error: ErrorInfo;
-}
+export const ErrorBodySchema = z.object({ ok: z.literal(false), error: ErrorInfoSchema });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;

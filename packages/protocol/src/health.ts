@@ -1,108 +1,70 @@
+import { z } from 'zod';
+
 /** The five lifecycle states (the lifecycle, docs/architecture.md). */
 export const PLUGIN_STATES = ['LOADED', 'INITIALIZED', 'RUNNING', 'FAILED', 'UNAVAILABLE'] as const;
-export type PluginState = (typeof PLUGIN_STATES)[number];
+export const PluginStateSchema = z.enum(PLUGIN_STATES);
+export type PluginState = z.infer<typeof PluginStateSchema>;
 
 /** States in which a plugin accepts calls. */
 export const AVAILABLE_STATES: readonly PluginState[] = ['LOADED', 'INITIALIZED', 'RUNNING'];
 
-export interface ModelRequirement {
-  path: string;
-  package: string | null;
-  format: 'onnx' | 'tflite' | 'gzip' | 'json' | 'safetensors' | 'any';
-  minBytes: number;
-  sha256: string | null;
-  hint: string | null;
-}
+/** An ISO-8601 UTC timestamp (`2026-12-01T10:00:00.000Z`). */
+export const TimestampSchema = z.iso.datetime();
 
-export interface Requirements {
-  gpu: boolean;
-  packages: string[];
-  binaries: string[];
-  network: boolean;
-  models: ModelRequirement[];
-}
+const count = z.number().int().min(0);
+const ms = z.number().min(0);
 
-export interface Limits {
-  timeoutMs: number;
-  jobTimeoutMs: number;
-  memoryMb: number;
-  concurrency: number;
-  maxQueue: number;
-  loadTimeoutMs: number;
-}
+/** A code of the error registry, typed as a string: records are also read from older or newer servers. */
+const CodeSchema = z.string().meta({ description: 'A code of the error registry (docs/errors.md)' });
 
-export interface LastError {
-  code: string;
-  message: string;
-  at: string;
-}
+export const LastErrorSchema = z.object({ code: CodeSchema, message: z.string(), at: TimestampSchema });
+export type LastError = z.infer<typeof LastErrorSchema>;
+
+/** What a plugin needs, as the health record summarises it (models by path). */
+export const HealthRequiresSchema = z.object({
+  gpu: z.boolean(),
+  packages: z.array(z.string()),
+  binaries: z.array(z.string()),
+  models: z.array(z.string()),
+});
 
 /** One plugin's health record (the HTTP API, /openapi.json). Every key is always present; `null` when unknown. */
-export interface HealthRecord {
-  name: string;
-  version: string | null;
-  description: string | null;
-  state: PluginState;
-  reason: string | null;
-  reason_code: string | null;
-  tools: string[];
-  uptime_seconds: number | null;
-  loaded_at: string | null;
-  last_used: string | null;
-  success_count: number;
-  error_count: number;
-  timeout_count: number;
-  crash_count: number;
-  in_flight: number;
-  queue_depth: number;
-  last_execution_time_ms: number | null;
-  avg_execution_time_ms: number | null;
-  p95_execution_time_ms: number | null;
-  memory_peak_mb: number | null;
-  last_error: LastError | null;
-  requires: { gpu: boolean; packages: string[]; binaries: string[]; models: string[] };
-  isolation: 'namespace' | 'process';
-}
+export const HealthRecordSchema = z.object({
+  name: z.string(),
+  version: z.string().nullable(),
+  description: z.string().nullable(),
+  state: PluginStateSchema,
+  reason: z.string().nullable().meta({ description: 'Why the plugin is FAILED or UNAVAILABLE, and what to do' }),
+  reason_code: CodeSchema.nullable(),
+  tools: z.array(z.string()),
+  uptime_seconds: z.number().min(0).nullable().meta({ description: 'Since the last successful load' }),
+  loaded_at: TimestampSchema.nullable(),
+  last_used: TimestampSchema.nullable(),
+  success_count: count,
+  error_count: count,
+  timeout_count: count,
+  crash_count: count.meta({ description: 'Worker deaths of any cause but timeouts (crashes and memory kills)' }),
+  in_flight: count,
+  queue_depth: count,
+  last_execution_time_ms: ms.nullable(),
+  avg_execution_time_ms: ms.nullable().meta({ description: 'Over the last 100 calls' }),
+  p95_execution_time_ms: ms.nullable().meta({ description: 'Over the last 100 calls' }),
+  memory_peak_mb: z
+    .number()
+    .min(0)
+    .nullable()
+    .meta({ description: 'Highest peak RSS (VmHWM) any worker of the plugin reached' }),
+  last_error: LastErrorSchema.nullable(),
+  requires: HealthRequiresSchema,
+  isolation: z
+    .enum(['namespace', 'process'])
+    .meta({ description: 'How strongly its workers are isolated: own PID/network namespaces, or a plain process' }),
+});
+export type HealthRecord = z.infer<typeof HealthRecordSchema>;
 
 /** Every key of a health record, in contract order; `bastion audit` and tests check records against it. */
-export const HEALTH_RECORD_KEYS = [
-  'name',
-  'version',
-  'description',
-  'state',
-  'reason',
-  'reason_code',
-  'tools',
-  'uptime_seconds',
-  'loaded_at',
-  'last_used',
-  'success_count',
-  'error_count',
-  'timeout_count',
-  'crash_count',
-  'in_flight',
-  'queue_depth',
-  'last_execution_time_ms',
-  'avg_execution_time_ms',
-  'p95_execution_time_ms',
-  'memory_peak_mb',
-  'last_error',
-  'requires',
-  'isolation',
-] as const satisfies ReadonlyArray<keyof HealthRecord>;
+export const HEALTH_RECORD_KEYS = HealthRecordSchema.keyof().options;
 
-export interface ToolDescriptor {
-  name: string;
-  description: string;
-  input_schema: Record<string, unknown>;
-  output_schema: Record<string, unknown> | null;
-}
-
-export interface ManifestResponse {
-  name: string;
-  version: string | null;
-  description: string | null;
-  requires: Requirements;
-  limits: Limits;
-  tools: ToolDescriptor[];
-}
+/** `GET /healthz` → 200 always; `GET /readyz` → 200 `{ok: true}` once startup loading has finished, else 503. */
+export const ProbeResponseSchema = z.object({ ok: z.boolean() });
+export type ProbeResponse = z.infer<typeof ProbeResponseSchema>;

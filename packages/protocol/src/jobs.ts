@@ -1,36 +1,65 @@
-import type { ErrorInfo } from './errors.js';
+import { z } from 'zod';
+import { ErrorInfoSchema } from './errors.js';
+import { TimestampSchema } from './health.js';
+import { ToolArgsSchema } from './plugins.js';
 
 /** The five states of a job (the HTTP API, /openapi.json). queued → running → succeeded | failed | cancelled. */
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export const JobStatusSchema = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
 
 /** Statuses a job never leaves. */
 export const FINISHED_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** Why a job failed or was cancelled. */
+export const JobErrorSchema = ErrorInfoSchema.pick({ code: true, message: true });
+export type JobError = z.infer<typeof JobErrorSchema>;
+
 /** A job as answered by `GET /v1/jobs/:id` (snake_case, ISO-8601 UTC timestamps). */
-export interface JobRecord {
-  job_id: string;
-  plugin: string;
-  tool: string;
-  status: JobStatus;
-  /** 0–100. */
-  progress: number;
-  stage: string | null;
-  result: unknown;
-  error: Pick<ErrorInfo, 'code' | 'message'> | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+export const JobRecordSchema = z.object({
+  job_id: z.string(),
+  plugin: z.string(),
+  tool: z.string(),
+  status: JobStatusSchema,
+  progress: z.number().min(0).max(100),
+  stage: z.string().nullable(),
+  result: z.unknown().meta({ description: 'The tool result once succeeded, else null' }),
+  error: JobErrorSchema.nullable(),
+  created_at: TimestampSchema,
+  started_at: TimestampSchema.nullable(),
+  finished_at: TimestampSchema.nullable(),
+  node: z.string().nullable().meta({ description: 'Id of the node that ran it last (cluster mode), else null' }),
+  attempts: z.number().int().min(0).meta({ description: 'Times a node started it (a dead node’s job moves on)' }),
+});
+export type JobRecord = z.infer<typeof JobRecordSchema>;
+
+/** `POST /v1/jobs` with a JSON body (multipart: the same names as fields, file parts are binary args). */
+export const JobSubmitRequestSchema = z.object({
+  plugin: z.string().min(1),
+  tool: z.string().min(1),
+  args: ToolArgsSchema.optional(),
+});
+export type JobSubmitRequest = z.infer<typeof JobSubmitRequestSchema>;
 
 /** `POST /v1/jobs` → 202. */
-export interface JobSubmitResponse {
-  job_id: string;
-  status: 'queued';
-}
+export const JobSubmitResponseSchema = z.object({ job_id: z.string(), status: z.literal('queued') });
+export type JobSubmitResponse = z.infer<typeof JobSubmitResponseSchema>;
+
+/** `GET /v1/jobs` query. */
+export const JobListQuerySchema = z.object({
+  status: JobStatusSchema.optional(),
+  plugin: z.string().min(1).max(200).optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+  before: z.string().min(1).max(100).optional().meta({ description: 'Opaque cursor: a previous page’s next_before' }),
+});
+export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 
 /** `GET /v1/jobs` → 200, newest first; `next_before` is an opaque cursor, null on the last page. */
-export interface JobListResponse {
-  jobs: JobRecord[];
-  next_before: string | null;
-}
+export const JobListResponseSchema = z.object({
+  jobs: z.array(JobRecordSchema),
+  next_before: z.string().nullable(),
+});
+export type JobListResponse = z.infer<typeof JobListResponseSchema>;
+
+/** Route parameters naming a job. */
+export const JobParamsSchema = z.object({ id: z.string().meta({ description: 'Job id' }) });
