@@ -1,16 +1,10 @@
 import { z } from 'zod';
+import { LimitsSchema } from '@bastion/protocol';
 
 const positiveInt = z.number().int().positive();
 
 /** Plugin limits as a manifest or the operator may set them; unset ones fall back (DEFAULT_LIMITS). */
-export const limitsShape = {
-  timeoutMs: positiveInt.optional(),
-  jobTimeoutMs: positiveInt.optional(),
-  memoryMb: positiveInt.min(32).optional(),
-  concurrency: positiveInt.max(64).optional(),
-  maxQueue: z.number().int().min(0).optional(),
-  loadTimeoutMs: positiveInt.optional(),
-};
+export const limitsShape = LimitsSchema.partial().shape;
 
 /** Operator overrides for one plugin (config file `plugins.<id>`); the operator's value wins over the manifest. */
 export const pluginOverridesSchema = z

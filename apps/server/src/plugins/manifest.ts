@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Limits, Requirements } from '@bastion/protocol';
+import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
 import { limitsShape } from '../config/schema.js';
 
 export const PLUGIN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -10,13 +10,9 @@ const modelSchema = z
   .object({
     path: z.string().min(1),
     package: z.string().min(1).optional(),
-    format: z.enum(['onnx', 'tflite', 'gzip', 'json', 'safetensors', 'any']).default('any'),
+    format: ModelFormatSchema.default('any'),
     minBytes: z.number().int().min(0).default(16),
-    sha256: z
-      .string()
-      .regex(/^[a-f0-9]{64}$/i, 'must be 64 hex digits')
-      .nullable()
-      .default(null),
+    sha256: Sha256Schema.nullable().default(null),
     hint: z.string().optional(),
   })
   .strict();
