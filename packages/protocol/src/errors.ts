@@ -29,6 +29,11 @@ export const ERROR_CODES = {
   PLUGIN_TIMEOUT: { http: 504, kind: 'runtime', summary: 'Call exceeded its time limit; worker killed' },
   INTERNAL_ERROR: { http: 500, kind: 'request', summary: 'A host bug; never expected' },
   MANIFEST_INVALID: { http: null, kind: 'load', summary: 'package.json or its bastion field is invalid' },
+  OPTIONS_INVALID: {
+    http: null,
+    kind: 'load',
+    summary: "The operator's plugins.<id>.options do not match the plugin's options schema",
+  },
   IMPORT_ERROR: { http: null, kind: 'load', summary: 'Importing the plugin module threw' },
   INIT_ERROR: { http: null, kind: 'load', summary: 'init() threw or rejected' },
   VALIDATION_ERROR: { http: null, kind: 'load', summary: 'validate() threw or rejected' },

@@ -10,6 +10,7 @@ import { LoadFailure, WorkerProcess, type WorkerDeath } from '../sandbox/worker-
 import { checkRequirements } from './checks/index.js';
 import { probeGpu, type GpuProbe } from './checks/gpu.js';
 import { discoverFolders } from './discovery.js';
+import { checkEngines, checkOptions } from './host-checks.js';
 import { readManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
 import { decideRestart } from './restart-policy.js';
@@ -204,6 +205,12 @@ export class PluginManager {
         code: 'DISABLED',
         reason: `disabled in the config file; set plugins.${name}.enabled to true to use it`,
       });
+      return;
+    }
+    // Host version and operator options are checked before the environment, and before any plugin code runs.
+    const hostProblem = checkEngines(manifest) ?? checkOptions(manifest, overrides?.options ?? {});
+    if (hostProblem) {
+      this.registry.transition(name, hostProblem.state, { cause, code: hostProblem.code, reason: hostProblem.reason });
       return;
     }
     const problem = await checkRequirements(manifest, {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
+import semver from 'semver';
 import { z } from 'zod';
 import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
 import { limitsShape } from '../config/schema.js';
@@ -33,8 +35,21 @@ const bastionSchema = z
       .strict()
       .default({ gpu: false, packages: [], binaries: [], network: false, models: [] }),
     limits: z.object(limitsShape).strict().default({}),
+    engines: z
+      .object({
+        bastion: z
+          .string()
+          .refine((r) => semver.validRange(r) !== null, "must be an npm semver range, e.g. '^0.1.0'")
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
+
+/** Compiles option schemas only to prove they are valid JSON Schema; the same settings as tool argument checks. */
+const schemaChecker = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
 const packageSchema = z.object({
   name: z.string().min(1, 'must be a non-empty string'),
@@ -55,6 +70,10 @@ export interface Manifest {
   requires: Requirements;
   /** Limits declared by the plugin (operator overrides are applied later). */
   limits: Partial<Limits>;
+  /** Host versions the plugin works with (`bastion.engines.bastion`, an npm semver range), or null for any. */
+  engines: string | null;
+  /** JSON Schema of the operator's `plugins.<id>.options` (`bastion.options`), or null when undeclared. */
+  optionsSchema: Record<string, unknown> | null;
 }
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; id: string; problems: string[] };
@@ -116,6 +135,13 @@ export function readManifest(folder: string): ManifestResult {
       problems.push(`package.json bastion.requires.models: '${model.path}' must be a relative path inside the folder`);
     }
   }
+  if (pkg.bastion.options) {
+    try {
+      schemaChecker.compile(pkg.bastion.options);
+    } catch (err) {
+      problems.push(`package.json bastion.options: not a valid JSON Schema: ${(err as Error).message}`);
+    }
+  }
   if (problems.length) return { ok: false, id: PLUGIN_ID.test(id) ? id : guessId, problems };
   const { requires } = pkg.bastion;
   return {
@@ -140,6 +166,8 @@ export function readManifest(folder: string): ManifestResult {
         })),
       },
       limits: pkg.bastion.limits,
+      engines: pkg.bastion.engines.bastion ?? null,
+      optionsSchema: pkg.bastion.options ?? null,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { GpuProbe } from './checks/gpu.js';
 import { probeGpu } from './checks/gpu.js';
 import { checkRequirements, type CheckProblem } from './checks/index.js';
+import { checkEngines } from './host-checks.js';
 import { readManifest, type Manifest } from './manifest.js';
 
 export type StaticCheck =
@@ -18,6 +19,8 @@ export async function checkPluginFolder(
 ): Promise<StaticCheck> {
   const result = readManifest(folder);
   if (!result.ok) return { ok: false, stage: 'manifest', problems: result.problems };
+  const engines = checkEngines(result.manifest);
+  if (engines) return { ok: false, stage: 'manifest', problems: [engines.reason] };
   const problem = await checkRequirements(result.manifest, {
     folder,
     gpu: opts.gpu ?? (() => probeGpu()),
