@@ -89,7 +89,7 @@ export class Engine {
    * must be replaced).
    */
   async recognize(
-    image: Buffer,
+    image: Uint8Array,
     psm: number | undefined,
     signal: AbortSignal,
     onProgress: ProgressListener,
@@ -115,7 +115,8 @@ export class Engine {
     });
     this.progressListener = onProgress;
     try {
-      const job = worker.recognize(image, params, { text: true, blocks: true }).then(
+      const bytes = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+      const job = worker.recognize(bytes, params, { text: true, blocks: true }).then(
         (r) => r.data,
         (err: unknown) => {
           throw new Error(`tesseract could not read the image: ${errorText(err)}`);

@@ -167,7 +167,7 @@ async function extractText(args: ExtractTextArgs, ctx: Pick<ToolContext, 'signal
     ctx.progress(25, 'recognizing text');
     let page: Tesseract.Page;
     try {
-      page = await eng.recognize(img.png, psm, ctx.signal, (f) =>
+      page = await eng.recognize(img.data, psm, ctx.signal, (f) =>
         ctx.progress(25 + Math.round(70 * f), 'recognizing text'),
       );
     } finally {
@@ -229,7 +229,7 @@ export default definePlugin({
           image: {
             type: 'string',
             contentEncoding: 'base64',
-            description: 'PNG, JPEG, WebP, GIF, TIFF or AVIF image',
+            description: 'PNG, JPEG, WebP, GIF, TIFF, AVIF, BMP or PNM (PBM/PGM/PPM/PAM) image',
           },
           language: {
             type: 'string',
