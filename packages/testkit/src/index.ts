@@ -1,7 +1,9 @@
 /**
- * @bastion/testkit — helpers shared by the bundled plugins' tests: a tool context, hostile inputs and the host's
- * own checks of a plugin folder. Test-only; nothing here ships with a plugin.
+ * @bastion/testkit — testing a Bastion plugin: {@link loadPlugin} runs it in the real sandbox and calls its tools
+ * through the real API; `makeCtx` calls handlers in-process; hostile inputs and the host's static checks of a
+ * folder. Test-only; nothing here ships with a plugin.
  */
+export { loadPlugin, ToolCallError, type LoadedPlugin, type LoadPluginOptions } from './load.js';
 export { makeCtx } from './context.js';
 export { pngBombHeader, type PngBombOptions } from './png.js';
 export {
