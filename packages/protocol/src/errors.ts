@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   PLUGIN_BUSY: { http: 503, kind: 'runtime', summary: 'Queue full (maxQueue)' },
   QUEUE_UNAVAILABLE: { http: 503, kind: 'request', summary: 'Cluster mode: the job queue (Redis) is unreachable' },
   PLUGIN_TIMEOUT: { http: 504, kind: 'runtime', summary: 'Call exceeded its time limit; worker killed' },
+  SHUTTING_DOWN: {
+    http: 503,
+    kind: 'runtime',
+    summary: 'The server is stopping: no new work; a call cut by the shutdown grace (not the plugin’s fault)',
+  },
+  STARTING: { http: 503, kind: 'request', summary: 'The server is still loading its plugins (readiness)' },
   INTERNAL_ERROR: { http: 500, kind: 'request', summary: 'A host bug; never expected' },
   MANIFEST_INVALID: { http: null, kind: 'load', summary: 'package.json or its bastion field is invalid' },
   OPTIONS_INVALID: {

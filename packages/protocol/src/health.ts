@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorInfoSchema } from './errors.js';
 
 /** The five lifecycle states (the lifecycle, docs/architecture.md). */
 export const PLUGIN_STATES = ['LOADED', 'INITIALIZED', 'RUNNING', 'FAILED', 'UNAVAILABLE'] as const;
@@ -44,6 +45,9 @@ export const HealthRecordSchema = z.object({
   error_count: count,
   timeout_count: count,
   crash_count: count.meta({ description: 'Worker deaths of any cause but timeouts (crashes and memory kills)' }),
+  input_error_count: count.meta({
+    description: "Calls the plugin refused as the caller's mistake (its InputError: 400 INVALID_INPUT); not a failure",
+  }),
   in_flight: count,
   queue_depth: count,
   last_execution_time_ms: ms.nullable(),
@@ -65,6 +69,12 @@ export type HealthRecord = z.infer<typeof HealthRecordSchema>;
 /** Every key of a health record, in contract order; `bastion audit` and tests check records against it. */
 export const HEALTH_RECORD_KEYS = HealthRecordSchema.keyof().options;
 
-/** `GET /healthz` → 200 always; `GET /readyz` → 200 `{ok: true}` once startup loading has finished, else 503. */
-export const ProbeResponseSchema = z.object({ ok: z.boolean() });
+/**
+ * `GET /healthz` → 200 always; `GET /readyz` → 200 `{ok: true}` once startup loading has finished, else 503
+ * `{ok: false}`, with an `error` when a cause is known (e.g. the cluster's queue is unreachable).
+ */
+export const ProbeResponseSchema = z.object({
+  ok: z.boolean(),
+  error: ErrorInfoSchema.pick({ code: true, message: true }).optional(),
+});
 export type ProbeResponse = z.infer<typeof ProbeResponseSchema>;

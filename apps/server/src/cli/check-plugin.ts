@@ -1,69 +1,112 @@
 import path from 'node:path';
-import { DEFAULT_LIMITS } from '../config/defaults.js';
-import { WORKER_ENTRY } from '../paths.js';
+import { resolveLimits } from '../plugins/limits.js';
 import { checkPluginFolder } from '../plugins/static-check.js';
-import { buildSpawnSpec, detectIsolation } from '../sandbox/isolation.js';
-import { LoadFailure, WorkerProcess } from '../sandbox/worker-process.js';
+import type { WorkerDeath } from '../sandbox/death.js';
+import { detectIsolation } from '../sandbox/isolation.js';
+import { LoadFailure } from '../sandbox/load-failure.js';
+import { createWorkerFactory } from '../sandbox/worker-factory.js';
 
-/** `bastion check-plugin DIR`: the static checks, then a real load in the sandbox. Exit 0 when it would load. */
+/** One result of `bastion check-plugin`: a stage that passed, failed, or only warned. */
+export interface Finding {
+  stage: 'manifest' | 'requirements' | 'sandbox' | 'load';
+  level: 'ok' | 'error' | 'warning';
+  /** A code of the error registry when the stage failed. */
+  code: string | null;
+  message: string;
+}
+
+/**
+ * The static checks, then a real load through the server's own worker factory (same sandbox, environment scrub and
+ * limits as `bastion serve`), as data; the command only prints them.
+ */
+export async function inspectPlugin(folder: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const check = await checkPluginFolder(folder);
+  if (!check.ok && check.stage === 'manifest') {
+    findings.push({ stage: 'manifest', level: 'error', code: 'MANIFEST_INVALID', message: check.problems.join('\n') });
+    return findings;
+  }
+  const { manifest } = check;
+  findings.push({
+    stage: 'manifest',
+    level: 'ok',
+    code: null,
+    message: `plugin '${manifest.id}' ${manifest.version ?? ''}`.trim(),
+  });
+  if (!check.ok && check.stage === 'requirements') {
+    const { problem } = check;
+    findings.push({
+      stage: 'requirements',
+      level: 'error',
+      code: problem.code,
+      message: `${problem.state}: ${problem.reason}`,
+    });
+    return findings;
+  }
+  findings.push({
+    stage: 'requirements',
+    level: 'ok',
+    code: null,
+    message: 'GPU, packages, binaries and models present',
+  });
+  const isolation = detectIsolation('auto');
+  const warn = (message: string): void =>
+    void findings.push({ stage: 'sandbox', level: 'warning', code: null, message });
+  if (isolation.warning) warn(isolation.warning);
+  let death: WorkerDeath | null = null;
+  const logs: string[] = [];
+  const worker = createWorkerFactory({
+    pluginId: manifest.id,
+    folder,
+    entry: manifest.entry,
+    network: manifest.requires.network,
+    limits: resolveLimits(manifest, undefined),
+    isolation,
+    hiddenDirs: [],
+    options: {},
+    maxResultBytes: 16 * 1024 * 1024,
+    log: (line) => logs.push(line),
+    warn,
+    onMemoryPeak: () => {},
+  })((d) => {
+    death = d;
+  });
+  try {
+    const tools = await worker.start();
+    findings.push({
+      stage: 'load',
+      level: 'ok',
+      code: null,
+      message: `${tools.length} tool(s): ${tools.map((t) => t.name).join(', ')} (${isolation.mode} isolation; worker memory ${Math.round(worker.peakMb)} MB peak after load)`,
+    });
+    await worker.dispose(3000);
+  } catch (err) {
+    const code = err instanceof LoadFailure ? err.code : 'LOAD_CRASHED';
+    const why = (death as WorkerDeath | null)?.message;
+    const output = logs.length ? `\nworker output:\n${logs.slice(-20).join('\n')}` : '';
+    findings.push({
+      stage: 'load',
+      level: 'error',
+      code,
+      message: `${err instanceof Error ? err.message : String(err)}${why ? ` [${why}]` : ''}${output}`,
+    });
+    worker.kill('disposed');
+  }
+  return findings;
+}
+
+/** `bastion check-plugin DIR`: exit 0 when the plugin would load, 1 otherwise. */
 export async function checkPlugin(argv: string[]): Promise<number> {
   const dir = argv[0];
   if (!dir) {
     console.error('usage: bastion check-plugin DIR');
     return 1;
   }
-  const folder = path.resolve(dir);
-  const check = await checkPluginFolder(folder);
-  if (!check.ok && check.stage === 'manifest') {
-    console.error(`✗ manifest (MANIFEST_INVALID):`);
-    for (const p of check.problems) console.error(`  - ${p}`);
-    return 1;
+  const findings = await inspectPlugin(path.resolve(dir));
+  for (const f of findings) {
+    const line = `${f.level === 'ok' ? '✓' : f.level === 'warning' ? '!' : '✗'} ${f.stage}${f.code ? ` (${f.code})` : ''}: ${f.message}`;
+    if (f.level === 'ok') console.log(line);
+    else console.error(line);
   }
-  const { manifest } = check;
-  console.log(`✓ manifest: plugin '${manifest.id}' ${manifest.version ?? ''}`);
-  if (!check.ok && check.stage === 'requirements') {
-    const { problem } = check;
-    console.error(`✗ requirements: ${problem.state} (${problem.code}): ${problem.reason}`);
-    return 1;
-  }
-  console.log('✓ requirements: GPU, packages, binaries and models present');
-  const limits = { ...DEFAULT_LIMITS, ...manifest.limits };
-  const isolation = detectIsolation('auto');
-  if (isolation.warning) console.warn(`! ${isolation.warning}`);
-  let death = '';
-  const worker = new WorkerProcess({
-    pluginId: manifest.id,
-    spawn: buildSpawnSpec({
-      isolation,
-      workerEntry: WORKER_ENTRY,
-      pluginDir: folder,
-      hiddenDirs: [],
-      network: manifest.requires.network,
-      memoryMb: limits.memoryMb,
-    }),
-    env: process.env,
-    cwd: folder,
-    memoryMb: limits.memoryMb,
-    loadTimeoutMs: limits.loadTimeoutMs,
-    load: { type: 'load', pluginDir: folder, entry: manifest.entry, config: {}, maxResultBytes: 16 * 1024 * 1024 },
-    log: (line) => console.log(line),
-    onMemoryPeak: () => {},
-    onDeath: (d) => {
-      death = d.message;
-    },
-  });
-  try {
-    const tools = await worker.start();
-    console.log(
-      `✓ load (${isolation.mode} isolation): ${tools.length} tool(s): ${tools.map((t) => t.name).join(', ')}`,
-    );
-    console.log(`  worker memory after load: ${Math.round(worker.peakMb)} MB peak`);
-    await worker.dispose(3000);
-    return 0;
-  } catch (err) {
-    const code = err instanceof LoadFailure ? err.code : 'LOAD_CRASHED';
-    console.error(`✗ load (${code}): ${(err as Error).message}${death ? ` [${death}]` : ''}`);
-    worker.kill('disposed');
-    return 1;
-  }
+  return findings.some((f) => f.level === 'error') ? 1 : 0;
 }

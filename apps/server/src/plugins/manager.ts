@@ -1,18 +1,19 @@
 import path from 'node:path';
 import type { ErrorCode, Limits } from '@bastion/protocol';
-import { DEFAULT_LIMITS } from '../config/defaults.js';
 import type { ServerConfig } from '../config/schema.js';
-import { WORKER_ENTRY } from '../paths.js';
-import { buildSpawnSpec, type IsolationInfo } from '../sandbox/isolation.js';
+import type { WorkerDeath } from '../sandbox/death.js';
+import type { IsolationInfo } from '../sandbox/isolation.js';
+import { LoadFailure } from '../sandbox/load-failure.js';
 import type { LogSink } from '../sandbox/log-relay.js';
-import { PluginPool } from '../sandbox/pool.js';
-import { LoadFailure, WorkerProcess, type WorkerDeath } from '../sandbox/worker-process.js';
+import { PluginPool, type StopCause } from '../sandbox/pool.js';
+import { createWorkerFactory } from '../sandbox/worker-factory.js';
 import { checkRequirements } from './checks/index.js';
-import { probeGpu, type GpuProbe } from './checks/gpu.js';
+import { probeGpu, type GpuProbe, type GpuProbeOptions } from './checks/gpu.js';
 import { discoverFolders } from './discovery.js';
 import { checkEngines, checkOptions } from './host-checks.js';
 import { readManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
+import { resolveLimits } from './limits.js';
 import { decideRestart } from './restart-policy.js';
 
 export interface ManagerLogger {
@@ -34,15 +35,9 @@ interface Slot {
   fixedProblem: string | null;
 }
 
-/** Environment a worker gets: the host's, minus its secrets and anything that could change how node starts. */
-function workerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('BASTION_') || k === 'NODE_OPTIONS' || k.startsWith('NODE_CHANNEL') || k.startsWith('VITEST'))
-      continue;
-    env[k] = v;
-  }
-  return env;
+export interface ManagerOptions {
+  /** How the GPU probe looks for `nvidia-smi` and the driver (tests drive it both ways). */
+  gpu?: GpuProbeOptions;
 }
 
 /**
@@ -60,6 +55,7 @@ export class PluginManager {
     private readonly isolation: IsolationInfo,
     private readonly log: ManagerLogger,
     private readonly pluginDirs: string[],
+    private readonly options: ManagerOptions = {},
   ) {}
 
   /** Finds every plugin and loads them all in parallel. */
@@ -143,7 +139,7 @@ export class PluginManager {
     await Promise.all(
       [...this.#slots.values()].map((s) => {
         if (s.restartTimer) clearTimeout(s.restartTimer);
-        return this.#stopPool(s, graceMs);
+        return this.#stopPool(s, graceMs, 'shutdown');
       }),
     );
   }
@@ -170,27 +166,19 @@ export class PluginManager {
   }
 
   #limits(manifest: Manifest | null, overrides: ServerConfig['file']['plugins'][string] | undefined): Limits {
-    const pick = (k: keyof Limits): number => overrides?.[k] ?? manifest?.limits[k] ?? DEFAULT_LIMITS[k];
-    return {
-      timeoutMs: pick('timeoutMs'),
-      jobTimeoutMs: pick('jobTimeoutMs'),
-      memoryMb: pick('memoryMb'),
-      concurrency: pick('concurrency'),
-      maxQueue: pick('maxQueue'),
-      loadTimeoutMs: pick('loadTimeoutMs'),
-    };
+    return resolveLimits(manifest, overrides);
   }
 
   #gpu(): Promise<GpuProbe> {
-    this.#gpuProbe ??= probeGpu();
+    this.#gpuProbe ??= probeGpu(this.options.gpu);
     return this.#gpuProbe;
   }
 
-  async #stopPool(slot: Slot, graceMs: number): Promise<void> {
+  async #stopPool(slot: Slot, graceMs: number, cause: StopCause = 'restart'): Promise<void> {
     slot.generation++;
     const pool = slot.pool;
     slot.pool = null;
-    if (pool) await pool.stop(graceMs);
+    if (pool) await pool.stop(graceMs, cause);
   }
 
   async #load(slot: Slot, cause: 'normal' | 'restart'): Promise<void> {
@@ -222,42 +210,30 @@ export class PluginManager {
       this.registry.transition(name, problem.state, { cause, code: problem.code, reason: problem.reason });
       return;
     }
+    // Stopped while the checks ran: start no worker the shutdown would not see.
+    if (this.#stopped) return;
     const generation = ++slot.generation;
     const hiddenDirs = [
       path.resolve(this.config.dataDir),
       ...[...this.#slots.values()].filter((s) => s !== slot).map((s) => s.folder),
     ];
-    const spawnSpec = buildSpawnSpec({
-      isolation: this.isolation,
-      workerEntry: WORKER_ENTRY,
-      pluginDir: slot.folder,
-      hiddenDirs,
-      network: manifest.requires.network,
-      memoryMb: limits.memoryMb,
-    });
-    const env = workerEnv();
     const pool = new PluginPool(
       name,
       limits,
-      (onDeath) =>
-        new WorkerProcess({
-          pluginId: name,
-          spawn: spawnSpec,
-          env,
-          cwd: slot.folder,
-          memoryMb: limits.memoryMb,
-          loadTimeoutMs: limits.loadTimeoutMs,
-          load: {
-            type: 'load',
-            pluginDir: slot.folder,
-            entry: manifest.entry,
-            config: overrides?.options ?? {},
-            maxResultBytes: this.config.file.maxResultMb * 1024 * 1024,
-          },
-          log: this.log.info,
-          onMemoryPeak: (mb) => this.registry.recordMemoryPeak(name, mb),
-          onDeath,
-        }),
+      createWorkerFactory({
+        pluginId: name,
+        folder: slot.folder,
+        entry: manifest.entry,
+        network: manifest.requires.network,
+        limits,
+        isolation: this.isolation,
+        hiddenDirs,
+        options: overrides?.options ?? {},
+        maxResultBytes: this.config.file.maxResultMb * 1024 * 1024,
+        log: this.log.info,
+        warn: this.log.warn,
+        onMemoryPeak: (mb) => this.registry.recordMemoryPeak(name, mb),
+      }),
       {
         onFailure: (death) => {
           if (slot.generation === generation) this.#failed(slot, death.code, death.message, death);

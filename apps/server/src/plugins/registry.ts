@@ -47,6 +47,8 @@ interface Entry {
   errors: number;
   timeouts: number;
   crashes: number;
+  /** Calls the plugin refused with an InputError: the caller's mistake, not a failure. */
+  inputErrors: number;
   inFlight: number;
   queueDepth: number;
   lastMs: number | null;
@@ -108,6 +110,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       errors: 0,
       timeouts: 0,
       crashes: 0,
+      inputErrors: 0,
       inFlight: 0,
       queueDepth: 0,
       lastMs: null,
@@ -190,13 +193,16 @@ export class Registry extends EventEmitter<RegistryEvents> {
     const e = this.#entry(name);
     e.inFlight = Math.max(0, e.inFlight - 1);
     e.lastUsed = Date.now();
-    if (outcome !== 'cancelled') {
+    // Host-caused ends (a cancellation, a call cut by shutdown or restart) are nobody's measurement or failure.
+    const hostCaused = outcome === 'cancelled' || outcome === 'SHUTTING_DOWN' || outcome === 'PLUGIN_UNAVAILABLE';
+    if (!hostCaused) {
       e.lastMs = durationMs;
       e.durations.push(durationMs);
       if (e.durations.length > WINDOW) e.durations.shift();
     }
     if (outcome === 'ok') e.success++;
-    else if (outcome !== 'cancelled') {
+    else if (outcome === 'INVALID_INPUT') e.inputErrors++;
+    else if (!hostCaused) {
       e.errors++;
       e.lastError = { code: outcome, message: message ?? outcome, at: new Date().toISOString() };
     }
@@ -247,6 +253,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       error_count: e.errors,
       timeout_count: e.timeouts,
       crash_count: e.crashes,
+      input_error_count: e.inputErrors,
       in_flight: e.inFlight,
       queue_depth: e.queueDepth,
       last_execution_time_ms: e.lastMs,

@@ -1,4 +1,5 @@
 import { BastionError } from '../errors/bastion-error.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
 import { compileSchema, describeErrors, prepareArgs } from './args.js';
@@ -29,10 +30,15 @@ export class ToolRunner {
   constructor(
     private readonly registry: Registry,
     private readonly manager: PluginManager,
+    private readonly lifecycle: Lifecycle = new Lifecycle(),
   ) {}
 
-  /** Throws PLUGIN_NOT_FOUND / PLUGIN_UNAVAILABLE / PLUGIN_FAILED / TOOL_NOT_FOUND when the call cannot start. */
+  /**
+   * Throws SHUTTING_DOWN / PLUGIN_NOT_FOUND / PLUGIN_UNAVAILABLE / PLUGIN_FAILED / TOOL_NOT_FOUND when the call
+   * cannot start.
+   */
   resolveTool(plugin: string, tool: string) {
+    this.lifecycle.assertAccepting();
     const health = this.registry.health(plugin);
     if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${plugin}'`, { plugin });
     if (health.state === 'FAILED' || health.state === 'UNAVAILABLE') {
@@ -99,7 +105,8 @@ export class ToolRunner {
         err instanceof BastionError
           ? new BastionError(err.code, err.message, { ...err.extra, plugin, tool })
           : new BastionError('PLUGIN_CRASHED', String(err), { plugin, tool });
-      // Only calls that reached a worker count; a cancellation is the caller's choice, not the plugin's error.
+      // Only calls that reached a worker count; a cancellation is the caller's choice, not the plugin's error
+      // (the registry also keeps SHUTTING_DOWN and a plugin's INVALID_INPUT off the failure counters).
       if (started) this.#finish(plugin, tool, started, e.code === 'CANCELLED' ? 'cancelled' : e.code, e.message);
       throw e;
     }

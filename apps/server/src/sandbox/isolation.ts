@@ -1,9 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '../config/load.js';
 import { findOnPath } from '../plugins/checks/binaries.js';
 
 export type IsolationMode = 'namespace' | 'process';
+
+/** The unprivileged account workers run as when the host runs as root without namespaces (`nobody`). */
+export interface WorkerUser {
+  uid: number;
+  gid: number;
+}
+
+export const NOBODY: WorkerUser = Object.freeze({ uid: 65534, gid: 65534 });
 
 export interface IsolationInfo {
   mode: IsolationMode;
@@ -11,29 +20,53 @@ export interface IsolationInfo {
   warning: string | null;
   hasSetpriv: boolean;
   hasPrlimit: boolean;
+  /**
+   * Plain-process workers of a root host run as this user, so they cannot read the host's `/proc/PID/environ`
+   * (its keys), its data dir or signal it. Null when the host is not root (nothing to drop to) or namespaces
+   * isolate instead.
+   */
+  workerUser: WorkerUser | null;
+  /** Root in a namespace keeps every capability (it could unmount the masks): drop them all. */
+  dropCapabilities: boolean;
 }
 
 /** The namespace part of every worker's bubblewrap command line (and of the start-up probe). */
 const BWRAP_BASE = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent'];
 const BWRAP_PROBE = [...BWRAP_BASE, '--unshare-net', 'true'];
 
-/** Finds out how strongly workers can be isolated here: bubblewrap namespaces, or plain processes. */
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * Finds out how strongly workers can be isolated here: bubblewrap namespaces, or plain processes. `namespace`
+ * refuses to start without them (a ConfigError: exit 2); `auto` falls back to plain processes with a warning.
+ */
 export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): IsolationInfo {
   const hasSetpriv = findOnPath('setpriv') !== null;
   const hasPrlimit = findOnPath('prlimit') !== null;
-  const base = { hasSetpriv, hasPrlimit };
-  if (preference === 'process') return { mode: 'process', warning: null, ...base };
+  const root = isRoot();
+  const plain = (warning: string | null): IsolationInfo => ({
+    mode: 'process',
+    warning,
+    hasSetpriv,
+    hasPrlimit,
+    workerUser: root && hasSetpriv ? NOBODY : null,
+    dropCapabilities: false,
+  });
+  if (preference === 'process') return plain(null);
   const bwrap = findOnPath('bwrap');
   const works = bwrap !== null && spawnSync(bwrap, BWRAP_PROBE, { timeout: 5000, stdio: 'ignore' }).status === 0;
-  if (works) return { mode: 'namespace', warning: null, ...base };
+  if (works) {
+    return { mode: 'namespace', warning: null, hasSetpriv, hasPrlimit, workerUser: null, dropCapabilities: root };
+  }
   const why = bwrap
     ? 'bubblewrap cannot create namespaces here (user namespaces disabled?)'
     : "bubblewrap ('bwrap') is not installed (apt-get install bubblewrap)";
-  return {
-    mode: 'process',
-    warning: `plugin workers run as plain processes without PID/network/filesystem namespaces: ${why}`,
-    ...base,
-  };
+  if (preference === 'namespace') {
+    throw new ConfigError([
+      `isolation: 'namespace' was asked for, but ${why}; fix that, or start with --isolation auto (falls back to plain processes with a warning)`,
+    ]);
+  }
+  return plain(`plugin workers run as plain processes without PID/network/filesystem namespaces: ${why}`);
 }
 
 export interface SpawnSpecInput {
@@ -44,6 +77,8 @@ export interface SpawnSpecInput {
   hiddenDirs: string[];
   network: boolean;
   memoryMb: number;
+  /** The user to run as (plain-process mode under a root host), or null to stay the host's user. */
+  user: WorkerUser | null;
 }
 
 export interface SpawnSpec {
@@ -58,9 +93,10 @@ function isInside(child: string, parent: string): boolean {
 
 /**
  * Builds the command line of one worker:
- * `setpriv --pdeathsig KILL` (dies with the host, even on SIGKILL) → `prlimit --core=0 --data=…` (no core dumps;
- * native allocations far past the limit fail instead of taking the machine) → `bwrap` (own PID and network
- * namespaces, read-only root, private /tmp, data dir and other plugins hidden) → `node` with the V8 heap capped.
+ * `setpriv --pdeathsig KILL` (dies with the host, even on SIGKILL; and, for plain processes under a root host,
+ * `--reuid/--regid nobody --clear-groups`) → `prlimit --core=0 --data=…` (no core dumps; native allocations far
+ * past the limit fail instead of taking the machine) → `bwrap` (own PID and network namespaces, read-only root,
+ * private /tmp, data dir and other plugins hidden, no capabilities) → `node` with the V8 heap capped.
  */
 export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
   const { isolation, memoryMb } = input;
@@ -85,6 +121,7 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
     inner = [
       'bwrap',
       ...BWRAP_BASE,
+      ...(isolation.dropCapabilities ? ['--cap-drop', 'ALL'] : []),
       ...['--tmpfs', tmp],
       ...reexpose.flatMap((d) => ['--ro-bind', d, d]),
       ...hide,
@@ -94,7 +131,10 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
     ];
   }
   const limited = isolation.hasPrlimit ? ['prlimit', '--core=0', `--data=${dataBytes}`, '--', ...inner] : inner;
-  const full = isolation.hasSetpriv ? ['setpriv', '--pdeathsig', 'KILL', '--', ...limited] : limited;
+  const user = input.user
+    ? ['--reuid', String(input.user.uid), '--regid', String(input.user.gid), '--clear-groups']
+    : [];
+  const full = isolation.hasSetpriv ? ['setpriv', ...user, '--pdeathsig', 'KILL', '--', ...limited] : limited;
   const [command, ...args] = full as [string, ...string[]];
   return { command, args };
 }

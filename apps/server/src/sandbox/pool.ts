@@ -1,8 +1,9 @@
 import type { Limits } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
+import type { WorkerDeath } from './death.js';
+import { LoadFailure } from './load-failure.js';
 import type { WorkerToolInfo } from './messages.js';
-import type { WorkerProcess } from './worker-process.js';
-import { LoadFailure, type CallOptions, type WorkerDeath, type WorkerOptions } from './worker-process.js';
+import type { CallOptions, WorkerOptions, WorkerProcess } from './worker-process.js';
 
 export interface PoolCallbacks {
   /** A worker died of a plugin failure (crash, memory, timeout): the plugin becomes FAILED. */
@@ -14,6 +15,12 @@ export interface PoolCallbacks {
 }
 
 export type WorkerFactory = (onDeath: WorkerOptions['onDeath']) => WorkerProcess;
+
+/**
+ * Why a pool stops. `shutdown`: the server is draining, so queued calls still get a worker until the grace ends and
+ * what is cut then is answered SHUTTING_DOWN. `restart`/`failure`: the queue is refused at once.
+ */
+export type StopCause = 'shutdown' | 'restart' | 'failure';
 
 interface Waiter {
   resolve: (worker: WorkerProcess) => void;
@@ -31,7 +38,7 @@ export class PluginPool {
   readonly #idle: WorkerProcess[] = [];
   readonly #queue: Waiter[] = [];
   #broken: BastionError | null = null;
-  #stopping = false;
+  #stopping: StopCause | null = null;
   /** Workers whose load finished; deaths of the others are load failures, reported by start(). */
   readonly #ready = new WeakSet<WorkerProcess>();
 
@@ -75,18 +82,36 @@ export class PluginPool {
     }
   }
 
-  /** Refuses new work, lets calls in flight finish for up to graceMs, then disposes every worker. */
-  async stop(graceMs: number): Promise<void> {
-    this.#stopping = true;
-    this.#rejectQueue(new BastionError('PLUGIN_UNAVAILABLE', `plugin '${this.pluginId}' is stopping`));
+  /**
+   * Refuses new work, lets calls in flight (and, on shutdown, those already queued) finish for up to graceMs, then
+   * cuts what is left and disposes every worker.
+   */
+  async stop(graceMs: number, cause: StopCause = 'restart'): Promise<void> {
+    this.#stopping ??= cause;
+    if (cause !== 'shutdown') this.#rejectQueue(this.#stoppingError());
     const deadline = Date.now() + graceMs;
+    const busy = (): boolean => this.#queue.length > 0 || [...this.#workers].some((w) => w.busy);
+    while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.#rejectQueue(this.#stoppingError());
     await Promise.all(
       [...this.#workers].map(async (w) => {
-        while (w.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        if (w.busy) w.kill('disposed', 'shutdown grace period over');
+        if (w.busy) {
+          if (cause === 'shutdown')
+            w.kill('shutdown', `the server is shutting down; the call was cut after the ${graceMs} ms shutdown grace`);
+          else w.kill('disposed', 'stop grace period over');
+        }
         await w.dispose(Math.max(100, Math.min(2000, deadline - Date.now())));
       }),
     );
+  }
+
+  #stoppingError(): BastionError {
+    if (this.#stopping === 'shutdown') {
+      return new BastionError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance or later', {
+        plugin: this.pluginId,
+      });
+    }
+    return new BastionError('PLUGIN_UNAVAILABLE', `plugin '${this.pluginId}' is stopping`, { plugin: this.pluginId });
   }
 
   #spawn(): WorkerProcess {
@@ -97,9 +122,7 @@ export class PluginPool {
 
   #acquire(signal: AbortSignal | undefined): Promise<WorkerProcess> {
     if (this.#broken) return Promise.reject(this.#broken);
-    if (this.#stopping) {
-      return Promise.reject(new BastionError('PLUGIN_UNAVAILABLE', `plugin '${this.pluginId}' is stopping`));
-    }
+    if (this.#stopping) return Promise.reject(this.#stoppingError());
     const idle = this.#idle.pop();
     if (idle) return Promise.resolve(idle);
     if (this.#queue.length >= this.limits.maxQueue) {
@@ -162,7 +185,7 @@ export class PluginPool {
     this.#rejectQueue(this.#broken);
     this.callbacks.onFailure(death);
     // The survivors finish what they are doing, then go.
-    void this.stop(this.limits.timeoutMs);
+    void this.stop(this.limits.timeoutMs, 'failure');
   }
 
   /** Host-initiated replacement (a cancelled call): not a failure; the plugin keeps its state. */
@@ -182,7 +205,7 @@ export class PluginPool {
       );
       this.#rejectQueue(this.#broken);
       this.callbacks.onReloadFailure(failure);
-      void this.stop(this.limits.timeoutMs);
+      void this.stop(this.limits.timeoutMs, 'failure');
     }
   }
 }

@@ -1,30 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
 import type { ErrorCode } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
+import { classifyDeath, type KillReason, type WorkerDeath } from './death.js';
+import { isWorkerMessage } from './ipc-validate.js';
 import type { SpawnSpec } from './isolation.js';
+import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
-import type { HostToWorker, LoadErrorCode, WorkerToHost, WorkerToolInfo } from './messages.js';
-import { TreeMemory } from './proc-memory.js';
-
-/** Why a worker is gone. `replaced` and `disposed` are the host's own doing and never count as failures. */
-export type DeathKind = 'crash' | 'memory' | 'timeout' | 'replaced' | 'disposed';
-
-export interface WorkerDeath {
-  kind: DeathKind;
-  code: ErrorCode;
-  message: string;
-}
-
-/** A load that did not end in `ready`. */
-export class LoadFailure extends Error {
-  constructor(
-    readonly code: LoadErrorCode | 'LOAD_TIMEOUT' | 'LOAD_CRASHED',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { MemoryWatchdog } from './memory-watchdog.js';
+import type { HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from './messages.js';
 
 export interface WorkerOptions {
   pluginId: string;
@@ -33,7 +16,7 @@ export interface WorkerOptions {
   cwd: string;
   memoryMb: number;
   loadTimeoutMs: number;
-  load: Extract<HostToWorker, { type: 'load' }>;
+  load: LoadMessage;
   log: LogSink;
   onMemoryPeak: (mb: number) => void;
   /** Called once when the worker is gone, whatever the cause. */
@@ -61,56 +44,39 @@ interface PendingCall {
   cleanup: () => void;
 }
 
-const BUSY_SAMPLE_MS = 25;
-const IDLE_SAMPLE_MS = 500;
-const HEAP_OOM = /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i;
+/** Longest plugin-provided message passed on to callers and the log. */
+const MAX_MESSAGE_CHARS = 4000;
+const clip = (s: string): string => (s.length > MAX_MESSAGE_CHARS ? `${s.slice(0, MAX_MESSAGE_CHARS)}…` : s);
 
-function signalName(num: number): string {
-  const entry = Object.entries(osConstants.signals).find(([, n]) => n === num);
-  return entry ? entry[0] : `signal ${num}`;
-}
-
-function isWorkerMessage(msg: unknown): msg is WorkerToHost {
-  if (typeof msg !== 'object' || msg === null) return false;
-  const m = msg as Record<string, unknown>;
-  switch (m.type) {
-    case 'ready':
-      return Array.isArray(m.tools);
-    case 'load_error':
-      return typeof m.code === 'string' && typeof m.message === 'string';
-    case 'result':
-    case 'partial':
-      return typeof m.id === 'number' && typeof m.json === 'string';
-    case 'error':
-      return typeof m.id === 'number' && typeof m.code === 'string' && typeof m.message === 'string';
-    case 'progress':
-      return typeof m.id === 'number' && typeof m.pct === 'number';
-    case 'log':
-      return typeof m.line === 'string';
-    case 'disposed':
-      return true;
-    default:
-      return false;
+function callError(msg: Extract<WorkerToHost, { type: 'error' }>): BastionError {
+  let details: unknown;
+  if (msg.detailsJson !== undefined) {
+    try {
+      details = JSON.parse(msg.detailsJson) as unknown;
+    } catch {
+      details = undefined;
+    }
   }
+  const code: ErrorCode = msg.code;
+  return new BastionError(code, clip(msg.message), details === undefined ? {} : { details });
 }
 
 /**
- * One sandboxed worker process: spawns it, drives the load, runs one call at a time under a timeout, watches
- * the memory of its whole process tree, and kills its process group when anything goes wrong.
+ * One sandboxed worker process, host side: spawns it, drives the load handshake, runs one call at a time under a
+ * timeout, and kills its process group when anything goes wrong. Message checks (ipc-validate.ts), death
+ * classification (death.ts) and the memory watchdog (memory-watchdog.ts) live apart.
  */
 export class WorkerProcess {
   readonly #opts: WorkerOptions;
   readonly #child: ChildProcess;
   readonly #relay: LogRelay;
-  readonly #memory: TreeMemory | null;
-  #killReason: DeathKind | null = null;
+  readonly #watchdog: MemoryWatchdog | null;
+  #killReason: KillReason | null = null;
   #killDetail = '';
   #dead: WorkerDeath | null = null;
   #nextId = 1;
   #pending: PendingCall | null = null;
   #load: { resolve: (tools: WorkerToolInfo[]) => void; reject: (err: LoadFailure) => void } | null = null;
-  #sampleTimer: NodeJS.Timeout | null = null;
-  #peakMb = 0;
   #disposed: (() => void) | null = null;
   readonly startedAt = Date.now();
 
@@ -126,7 +92,16 @@ export class WorkerProcess {
     });
     this.#relay.attach(this.#child.stdout, false);
     this.#relay.attach(this.#child.stderr, true);
-    this.#memory = this.#child.pid ? new TreeMemory(this.#child.pid) : null;
+    const pid = this.#child.pid;
+    this.#watchdog = pid
+      ? new MemoryWatchdog({
+          pid,
+          memoryMb: opts.memoryMb,
+          busy: () => this.#pending !== null || this.#load !== null,
+          onPeak: opts.onMemoryPeak,
+          onBreach: (message) => this.kill('memory', message),
+        })
+      : null;
     this.#child.on('message', (msg: unknown) => this.#onMessage(msg));
     this.#child.on('error', (err) => {
       this.#killDetail = `could not start worker: ${err.message}`;
@@ -135,7 +110,6 @@ export class WorkerProcess {
     this.#child.on('exit', (code, signal) => this.#onExit(code, signal));
     // IPC write errors after a crash are expected; the exit handler reports the real cause.
     this.#child.on('disconnect', () => {});
-    this.#scheduleSample();
   }
 
   get pid(): number | undefined {
@@ -152,7 +126,7 @@ export class WorkerProcess {
   }
 
   get peakMb(): number {
-    return this.#peakMb;
+    return this.#watchdog?.peakMb ?? 0;
   }
 
   /** Imports the plugin, runs init() and validate() within loadTimeoutMs; resolves with its tools. */
@@ -178,6 +152,7 @@ export class WorkerProcess {
           reject(err);
         },
       };
+      this.#watchdog?.reschedule();
       this.#send(this.#opts.load);
     });
   }
@@ -200,7 +175,7 @@ export class WorkerProcess {
           for (const t of pending.timers) clearTimeout(t);
           opts.signal?.removeEventListener('abort', onAbort);
           if (this.#pending === pending) this.#pending = null;
-          this.#scheduleSample();
+          this.#watchdog?.reschedule();
         },
       };
       const onAbort = (): void => {
@@ -221,33 +196,22 @@ export class WorkerProcess {
       );
       this.#pending = pending;
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#scheduleSample();
+      this.#watchdog?.reschedule();
       this.#send({ type: 'call', id, tool, args });
     });
   }
 
   /** Kills the worker's whole process group now. The first reason given wins. */
-  kill(reason: DeathKind, detail = ''): void {
+  kill(reason: KillReason, detail = ''): void {
     if (this.#dead) return;
     if (!this.#killReason) {
       this.#killReason = reason;
       this.#killDetail = detail;
     }
-    const pid = this.#child.pid;
-    if (pid) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        try {
-          this.#child.kill('SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    this.#killGroup();
     // SIGKILL cannot be caught: settle everything now, so callers and the registry see the outcome together;
     // the exit event that follows only confirms it.
-    this.#finish(this.#death(null, null));
+    this.#finish(null, null);
   }
 
   /** Asks the plugin to dispose() and exit; kills it if that takes longer than graceMs. */
@@ -260,6 +224,20 @@ export class WorkerProcess {
     const timer = setTimeout(() => this.kill('disposed', 'dispose() took too long'), graceMs);
     await done;
     clearTimeout(timer);
+  }
+
+  #killGroup(): void {
+    const pid = this.#child.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      try {
+        this.#child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   #send(msg: HostToWorker): void {
@@ -282,14 +260,15 @@ export class WorkerProcess {
     const pending = this.#pending;
     switch (msg.type) {
       case 'ready':
-        this.#sample(); // a first memory reading for the health record
+        this.#watchdog?.sample(); // a first memory reading for the health record
         this.#load?.resolve(msg.tools);
         this.#load = null;
+        this.#watchdog?.reschedule();
         return;
       case 'load_error':
-        this.#load?.reject(new LoadFailure(msg.code, msg.message));
+        this.#load?.reject(new LoadFailure(msg.code, clip(msg.message)));
         this.#load = null;
-        if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${msg.stack}`);
+        if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${clip(msg.stack)}`);
         return;
       case 'log':
         this.#relay.line(msg.line);
@@ -313,61 +292,33 @@ export class WorkerProcess {
         } else if (msg.type === 'result') {
           pending.resolve(msg.json);
         } else {
-          if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${msg.stack}`);
-          pending.reject(new BastionError(msg.code, msg.message));
+          if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${clip(msg.stack)}`);
+          pending.reject(callError(msg));
         }
         return;
       }
     }
   }
 
-  #death(code: number | null, signal: NodeJS.Signals | null): WorkerDeath {
-    const reason = this.#killReason;
-    const detail = this.#killDetail;
-    if (reason === 'timeout') return { kind: 'timeout', code: 'PLUGIN_TIMEOUT', message: `worker killed: ${detail}` };
-    if (reason === 'memory') return { kind: 'memory', code: 'PLUGIN_MEMORY_LIMIT', message: detail };
-    if (reason === 'replaced') return { kind: 'replaced', code: 'CANCELLED', message: detail || 'worker replaced' };
-    if (reason === 'disposed') return { kind: 'disposed', code: 'PLUGIN_CRASHED', message: 'worker stopped' };
-    if (HEAP_OOM.test(this.#relay.tail)) {
-      return {
-        kind: 'memory',
-        code: 'PLUGIN_MEMORY_LIMIT',
-        message: `worker ran out of V8 heap (memoryMb ${this.#opts.memoryMb}); raise memoryMb for this plugin or reduce its input`,
-      };
-    }
-    if (reason === 'crash') return { kind: 'crash', code: 'PLUGIN_CRASHED', message: `worker killed: ${detail}` };
-    // Through bubblewrap a signal death shows as exit code 128+N.
-    const sig = signal ?? (code !== null && code > 128 && code < 160 ? signalName(code - 128) : null);
-    const how = detail || (sig ? `killed by ${sig}` : `exited with code ${code}`);
-    return { kind: 'crash', code: 'PLUGIN_CRASHED', message: `worker ${how}` };
-  }
-
-  #settleDeath(pending: PendingCall, death: WorkerDeath): void {
-    pending.cleanup();
-    if (pending.cancelled || death.kind === 'replaced') {
-      pending.reject(new BastionError('CANCELLED', 'the call was cancelled'));
-    } else {
-      pending.reject(new BastionError(death.code, death.message));
-    }
-  }
-
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#dead) return;
-    this.#finish(this.#death(code, signal));
+    this.#finish(code, signal);
   }
 
-  #finish(death: WorkerDeath): void {
+  #finish(exitCode: number | null, signal: NodeJS.Signals | null): void {
     if (this.#dead) return;
+    const death = classifyDeath({
+      killReason: this.#killReason,
+      killDetail: this.#killDetail,
+      exitCode,
+      signal,
+      stderrTail: this.#relay.tail,
+      memoryMb: this.#opts.memoryMb,
+    });
     this.#dead = death;
-    if (this.#sampleTimer) clearTimeout(this.#sampleTimer);
+    this.#watchdog?.stop();
     // Make sure nothing the plugin spawned outlives it.
-    if (this.#child.pid) {
-      try {
-        process.kill(-this.#child.pid, 'SIGKILL');
-      } catch {
-        // group already empty
-      }
-    }
+    this.#killGroup();
     if (this.#load) {
       const load = this.#load;
       this.#load = null;
@@ -382,36 +333,15 @@ export class WorkerProcess {
       }
     }
     const pending = this.#pending;
-    if (pending) this.#settleDeath(pending, death);
+    if (pending) {
+      pending.cleanup();
+      if (pending.cancelled || death.kind === 'replaced') {
+        pending.reject(new BastionError('CANCELLED', 'the call was cancelled'));
+      } else {
+        pending.reject(new BastionError(death.code, death.message));
+      }
+    }
     this.#disposed?.();
     this.#opts.onDeath(death, this);
-  }
-
-  #scheduleSample(): void {
-    if (this.#dead || !this.#memory) return;
-    if (this.#sampleTimer) clearTimeout(this.#sampleTimer);
-    const every = this.#pending || this.#load ? BUSY_SAMPLE_MS : IDLE_SAMPLE_MS;
-    this.#sampleTimer = setTimeout(() => {
-      this.#sampleTimer = null;
-      this.#sample();
-      this.#scheduleSample();
-    }, every);
-    this.#sampleTimer.unref();
-  }
-
-  #sample(): void {
-    if (!this.#memory || this.#dead) return;
-    const { rssMb, hwmMb } = this.#memory.sample();
-    const peak = Math.max(rssMb, hwmMb);
-    if (peak > this.#peakMb) {
-      this.#peakMb = peak;
-      this.#opts.onMemoryPeak(peak);
-    }
-    if (rssMb > this.#opts.memoryMb) {
-      this.kill(
-        'memory',
-        `worker used ${Math.round(rssMb)} MB, over its ${this.#opts.memoryMb} MB limit; raise memoryMb for this plugin or reduce its input`,
-      );
-    }
   }
 }

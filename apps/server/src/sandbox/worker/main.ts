@@ -1,10 +1,33 @@
 /**
  * Worker entry: the only module that imports plugin code. It runs in its own (sandboxed) process, one call at a
- * time, and talks to the host exclusively through the messages in ../messages.ts.
+ * time, and talks to the host exclusively through the messages in ../messages.ts. Plugin values are never
+ * trusted to be well-behaved: everything handed back goes through ./encode.ts, which cannot throw.
  */
 import { pathToFileURL } from 'node:url';
-import type { PluginDefinition, ToolContext, LoadContext } from '@bastion/sdk';
-import type { HostToWorker, WorkerToHost, WorkerToolInfo } from '../messages.js';
+import type { CallErrorCode, HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from '../messages.js';
+import { describeThrown, encodeResult, isInputError } from './encode.js';
+
+/** What the worker relies on in a plugin's default export (checked at load; the SDK types describe it). */
+interface ToolDef {
+  description?: unknown;
+  inputSchema: object;
+  outputSchema?: unknown;
+  handler: (args: Record<string, unknown>, ctx: object) => unknown;
+}
+interface PluginDef {
+  tools: Record<string, ToolDef>;
+  init?: (ctx: object) => unknown;
+  validate?: (ctx: object) => unknown;
+  dispose?: (ctx: object) => unknown;
+}
+
+interface LoadContext {
+  log: (...args: unknown[]) => void;
+  pluginDir: string;
+  config: Readonly<Record<string, unknown>>;
+  /** What init() returned, handed to validate(), every handler and dispose(). */
+  state: unknown;
+}
 
 const rawSend = process.send?.bind(process);
 if (!rawSend) {
@@ -12,42 +35,42 @@ if (!rawSend) {
   process.exit(70);
 }
 const send = (msg: WorkerToHost): void => {
-  rawSend(msg);
+  try {
+    rawSend(msg);
+  } catch {
+    // The channel is gone: the host is stopping or dead, and this process follows (disconnect handler).
+  }
 };
 
-let plugin: PluginDefinition | null = null;
+let plugin: PluginDef | null = null;
 let loadCtx: LoadContext | null = null;
 let maxResultBytes = 16 * 1024 * 1024;
 let current: { id: number; controller: AbortController } | null = null;
 
-function describe(err: unknown): { message: string; stack?: string } {
-  if (err instanceof Error) return { message: err.message || err.name, ...(err.stack ? { stack: err.stack } : {}) };
-  if (typeof err === 'string') return { message: err };
+const MAX_DETAILS_BYTES = 64 * 1024;
+
+function formatLog(args: unknown[]): string {
+  return args.map((a) => (typeof a === 'string' ? a : describeThrown(a).message)).join(' ');
+}
+
+function isPluginDefinition(value: unknown): value is PluginDef {
   try {
-    return { message: `non-Error thrown: ${JSON.stringify(err) ?? String(err)}` };
+    if (typeof value !== 'object' || value === null) return false;
+    const tools = (value as { tools?: unknown }).tools;
+    if (typeof tools !== 'object' || tools === null) return false;
+    return Object.values(tools).every(
+      (t) =>
+        typeof t === 'object' &&
+        t !== null &&
+        typeof (t as { handler?: unknown }).handler === 'function' &&
+        typeof (t as { inputSchema?: unknown }).inputSchema === 'object',
+    );
   } catch {
-    return { message: `non-Error thrown: ${String(err)}` };
+    return false;
   }
 }
 
-function formatLog(args: unknown[]): string {
-  return args.map((a) => (typeof a === 'string' ? a : describe(a).message)).join(' ');
-}
-
-function isPluginDefinition(value: unknown): value is PluginDefinition {
-  if (typeof value !== 'object' || value === null) return false;
-  const tools = (value as { tools?: unknown }).tools;
-  if (typeof tools !== 'object' || tools === null) return false;
-  return Object.values(tools).every(
-    (t) =>
-      typeof t === 'object' &&
-      t !== null &&
-      typeof (t as { handler?: unknown }).handler === 'function' &&
-      typeof (t as { inputSchema?: unknown }).inputSchema === 'object',
-  );
-}
-
-function toolInfos(def: PluginDefinition): WorkerToolInfo[] {
+function toolInfos(def: PluginDef): WorkerToolInfo[] {
   return Object.entries(def.tools).map(([name, t]) => ({
     name,
     description: typeof t.description === 'string' ? t.description : '',
@@ -57,13 +80,13 @@ function toolInfos(def: PluginDefinition): WorkerToolInfo[] {
   }));
 }
 
-async function load(msg: Extract<HostToWorker, { type: 'load' }>): Promise<void> {
+async function load(msg: LoadMessage): Promise<void> {
   maxResultBytes = msg.maxResultBytes;
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(msg.entry).href)) as { default?: unknown };
   } catch (err) {
-    send({ type: 'load_error', code: 'IMPORT_ERROR', ...describe(err) });
+    send({ type: 'load_error', code: 'IMPORT_ERROR', ...describeThrown(err) });
     return;
   }
   const def = mod.default;
@@ -81,17 +104,18 @@ async function load(msg: Extract<HostToWorker, { type: 'load' }>): Promise<void>
     log: (...args) => send({ type: 'log', line: formatLog(args) }),
     pluginDir: msg.pluginDir,
     config: Object.freeze({ ...msg.config }),
+    state: undefined,
   };
   try {
-    await def.init?.(ctx);
+    ctx.state = await def.init?.({ log: ctx.log, pluginDir: ctx.pluginDir, config: ctx.config });
   } catch (err) {
-    send({ type: 'load_error', code: 'INIT_ERROR', ...describe(err) });
+    send({ type: 'load_error', code: 'INIT_ERROR', ...describeThrown(err) });
     return;
   }
   try {
-    await def.validate?.(ctx);
+    await def.validate?.({ ...ctx });
   } catch (err) {
-    send({ type: 'load_error', code: 'VALIDATION_ERROR', ...describe(err) });
+    send({ type: 'load_error', code: 'VALIDATION_ERROR', ...describeThrown(err) });
     return;
   }
   let tools: WorkerToolInfo[];
@@ -101,7 +125,7 @@ async function load(msg: Extract<HostToWorker, { type: 'load' }>): Promise<void>
     send({
       type: 'load_error',
       code: 'IMPORT_ERROR',
-      message: `tool schemas must be plain JSON: ${describe(err).message}`,
+      message: `tool schemas must be plain JSON: ${describeThrown(err).message}`,
     });
     return;
   }
@@ -110,22 +134,41 @@ async function load(msg: Extract<HostToWorker, { type: 'load' }>): Promise<void>
   send({ type: 'ready', tools });
 }
 
-function encodeResult(result: unknown): { json: string } | { error: string } {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(result === undefined ? null : result);
-  } catch (err) {
-    return { error: `result is not JSON-serialisable: ${describe(err).message}` };
+/** The error message for a thrown value: INVALID_INPUT for an InputError (with its details), else TOOL_ERROR. */
+function callFailure(id: number, err: unknown, prefix = ''): WorkerToHost {
+  const info = describeThrown(err);
+  const code: CallErrorCode = isInputError(err) ? 'INVALID_INPUT' : 'TOOL_ERROR';
+  let detailsJson: string | undefined;
+  if (code === 'INVALID_INPUT') {
+    let details: unknown;
+    try {
+      details = (err as { details?: unknown }).details;
+    } catch {
+      details = undefined;
+    }
+    if (details !== undefined) {
+      const encoded = encodeResult(details, MAX_DETAILS_BYTES);
+      if ('json' in encoded) detailsJson = encoded.json;
+    }
   }
-  if (json === undefined) return { error: `result of type ${typeof result} is not JSON-serialisable` };
-  if (json.length > maxResultBytes) {
-    return { error: `result is ${json.length} bytes, over the ${maxResultBytes}-byte limit` };
-  }
-  return { json };
+  return {
+    type: 'error',
+    id,
+    code,
+    message: `${prefix}${info.message}`,
+    ...(info.stack && code === 'TOOL_ERROR' ? { stack: info.stack } : {}),
+    ...(detailsJson !== undefined ? { detailsJson } : {}),
+  };
 }
 
 async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void> {
-  const tool = plugin && loadCtx ? plugin.tools[msg.tool] : undefined;
+  let tool: ToolDef | undefined;
+  try {
+    tool = plugin && Object.hasOwn(plugin.tools, msg.tool) ? plugin.tools[msg.tool] : undefined;
+  } catch (err) {
+    send(callFailure(msg.id, err, 'reading the tool definition threw: '));
+    return;
+  }
   if (!tool || !loadCtx) {
     send({ type: 'error', id: msg.id, code: 'TOOL_ERROR', message: `tool '${msg.tool}' is not loaded` });
     return;
@@ -134,10 +177,11 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
   current = { id: msg.id, controller };
   let lastProgressAt = 0;
   let lastPct = -1;
-  const ctx: ToolContext = {
+  const ctx = {
     signal: controller.signal,
-    progress: (pct, stage) => {
-      const clamped = Math.max(0, Math.min(100, Number(pct) || 0));
+    progress: (pct: unknown, stage?: unknown) => {
+      const n = typeof pct === 'number' ? pct : Number.NaN;
+      const clamped = Math.max(0, Math.min(100, Number.isFinite(n) ? n : 0));
       const now = Date.now();
       // Bounded rate: a plugin reporting per pixel must not flood the host.
       if (clamped === lastPct && stage === undefined) return;
@@ -146,23 +190,25 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
       lastPct = clamped;
       send({ type: 'progress', id: msg.id, pct: clamped, stage: typeof stage === 'string' ? stage : null });
     },
-    partial: (result) => {
-      const encoded = encodeResult(result);
+    partial: (result: unknown) => {
+      const encoded = encodeResult(result, maxResultBytes);
       if ('json' in encoded) send({ type: 'partial', id: msg.id, json: encoded.json });
+      else send({ type: 'log', line: `partial result dropped: ${encoded.error}` });
     },
     log: loadCtx.log,
     pluginDir: loadCtx.pluginDir,
     config: loadCtx.config,
+    state: loadCtx.state,
   };
   try {
-    const result: unknown = await tool.handler(msg.args, ctx);
+    const result: unknown = await (tool as ToolDef).handler(msg.args, ctx);
     if (current?.id !== msg.id) return; // already answered (unhandled rejection)
-    const encoded = encodeResult(result);
+    const encoded = encodeResult(result, maxResultBytes);
     if ('json' in encoded) send({ type: 'result', id: msg.id, json: encoded.json });
     else send({ type: 'error', id: msg.id, code: 'INVALID_OUTPUT', message: encoded.error });
   } catch (err) {
     if (current?.id !== msg.id) return;
-    send({ type: 'error', id: msg.id, code: 'TOOL_ERROR', ...describe(err) });
+    send(callFailure(msg.id, err));
   } finally {
     if (current?.id === msg.id) current = null;
   }
@@ -170,9 +216,9 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
 
 async function dispose(): Promise<void> {
   try {
-    await plugin?.dispose?.();
+    await plugin?.dispose?.({ ...loadCtx });
   } catch (err) {
-    send({ type: 'log', line: `dispose() failed: ${describe(err).message}` });
+    send({ type: 'log', line: `dispose() failed: ${describeThrown(err).message}` });
   }
   send({ type: 'disposed' });
   process.disconnect?.();
@@ -182,19 +228,12 @@ async function dispose(): Promise<void> {
 // A rejection nobody awaited belongs to the call in flight (one call per worker): fail that call, keep the
 // worker. With no call in flight it is only logged.
 process.on('unhandledRejection', (reason) => {
-  const info = describe(reason);
   if (current) {
     const id = current.id;
     current = null;
-    send({
-      type: 'error',
-      id,
-      code: 'TOOL_ERROR',
-      message: `unhandled rejection: ${info.message}`,
-      ...(info.stack ? { stack: info.stack } : {}),
-    });
+    send(callFailure(id, reason, 'unhandled rejection: '));
   } else {
-    send({ type: 'log', line: `unhandled rejection outside a call: ${info.message}` });
+    send({ type: 'log', line: `unhandled rejection outside a call: ${describeThrown(reason).message}` });
   }
 });
 

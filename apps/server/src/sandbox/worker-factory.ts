@@ -1,0 +1,78 @@
+import type { Limits } from '@bastion/protocol';
+import { WORKER_ENTRY } from '../paths.js';
+import { buildSpawnSpec, type IsolationInfo, type WorkerUser } from './isolation.js';
+import type { LogSink } from './log-relay.js';
+import type { WorkerFactory } from './pool.js';
+import { workerEnv } from './worker-env.js';
+import { WorkerProcess } from './worker-process.js';
+import { privateTmp, unreadablePath } from './worker-user.js';
+
+export interface WorkerFactoryInput {
+  pluginId: string;
+  folder: string;
+  /** The plugin's entry module (absolute). */
+  entry: string;
+  network: boolean;
+  limits: Limits;
+  isolation: IsolationInfo;
+  /** Folders the worker must not see (data dir, other plugins). */
+  hiddenDirs: string[];
+  /** The operator's `plugins.<id>.options`, handed to the plugin as `ctx.config`. */
+  options: Record<string, unknown>;
+  maxResultBytes: number;
+  log: LogSink;
+  /** Where a weaker-than-configured sandbox is reported. */
+  warn: LogSink;
+  onMemoryPeak: (mb: number) => void;
+}
+
+/**
+ * The one way workers are made — by the plugin manager and by `bastion check-plugin` alike: the sandbox command
+ * line, the scrubbed environment, the unprivileged user and its private temp folder.
+ */
+export function createWorkerFactory(input: WorkerFactoryInput): WorkerFactory {
+  let user: WorkerUser | null = input.isolation.workerUser;
+  if (user) {
+    const blocked = unreadablePath(user, [process.execPath, WORKER_ENTRY, input.entry], [input.folder]);
+    if (blocked) {
+      input.warn(
+        `plugin ${input.pluginId}: its workers run as the host's user (and could read the host's environment): uid ${user.uid} cannot read ${blocked}; make it world-readable (chmod o+rX) or use namespace isolation`,
+      );
+      user = null;
+    }
+  }
+  const spawn = buildSpawnSpec({
+    isolation: input.isolation,
+    workerEntry: WORKER_ENTRY,
+    pluginDir: input.folder,
+    hiddenDirs: input.hiddenDirs,
+    network: input.network,
+    memoryMb: input.limits.memoryMb,
+    user,
+  });
+  const env = workerEnv({ network: input.network });
+  return (onDeath) => {
+    const tmp = user ? privateTmp(user) : null;
+    return new WorkerProcess({
+      pluginId: input.pluginId,
+      spawn,
+      env: tmp ? { ...env, TMPDIR: tmp.dir, HOME: tmp.dir, USER: 'nobody', LOGNAME: 'nobody' } : env,
+      cwd: input.folder,
+      memoryMb: input.limits.memoryMb,
+      loadTimeoutMs: input.limits.loadTimeoutMs,
+      load: {
+        type: 'load',
+        pluginDir: input.folder,
+        entry: input.entry,
+        config: input.options,
+        maxResultBytes: input.maxResultBytes,
+      },
+      log: input.log,
+      onMemoryPeak: input.onMemoryPeak,
+      onDeath: (death, worker) => {
+        tmp?.remove();
+        onDeath(death, worker);
+      },
+    });
+  };
+}
