@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{apps,packages,plugins}/*/test/**/*.test.ts'],
+    // Web component tests are .test.tsx and pick their DOM per file (`// @vitest-environment happy-dom`).
+    include: ['{apps,packages,plugins}/*/test/**/*.test.{ts,tsx}'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

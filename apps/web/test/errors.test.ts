@@ -42,6 +42,8 @@ describe('routes', () => {
     expect(parseHash('#/run')).toEqual({ page: 'run', plugin: null, tool: null });
     expect(parseHash('#/jobs/abc')).toEqual({ page: 'jobs', jobId: 'abc' });
     expect(parseHash('#/camera')).toEqual({ page: 'camera' });
+    expect(parseHash('#/plugins/ocr')).toEqual({ page: 'plugins', plugin: 'ocr' });
+    expect(hrefOf({ page: 'plugins', plugin: 'a/b' })).toBe('#/plugins/a%2Fb');
     expect(parseHash('#/run/%E0%A4%A')).toMatchObject({ page: 'run', plugin: '%E0%A4%A' });
     expect(hrefOf({ page: 'run', plugin: 'a b', tool: 't' })).toBe('#/run/a%20b/t');
     expect(parseHash(hrefOf({ page: 'jobs', jobId: 'x/y' }))).toEqual({ page: 'jobs', jobId: 'x/y' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildArgs, humanize, initialValues, rangeText, schemaToFields, splitList } from '../src/lib/schema-form';
+import { IMAGE_ACCEPT } from '../src/lib/media';
 
 const detectSchema = {
   type: 'object',
@@ -36,7 +37,7 @@ describe('schemaToFields', () => {
       region: 'json',
     });
     const image = fields.find((f) => f.name === 'image')!;
-    expect(image).toMatchObject({ required: true, accept: 'image/*', media: 'image', label: 'Image' });
+    expect(image).toMatchObject({ required: true, accept: IMAGE_ACCEPT, media: 'image', label: 'Image' });
     const score = fields.find((f) => f.name === 'min_score')!;
     expect(score).toMatchObject({ minimum: 0, maximum: 1, defaultValue: 0.3, required: false, label: 'Min score' });
     expect(rangeText(score)).toBe('0 – 1');

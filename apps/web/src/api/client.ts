@@ -1,4 +1,5 @@
 import type {
+  ClusterResponse,
   ErrorBody,
   HealthRecord,
   JobListResponse,
@@ -88,6 +89,16 @@ export const listPlugins = (signal?: AbortSignal) => request<HealthRecord[]>('GE
 
 export const getManifest = (name: string, signal?: AbortSignal) =>
   request<ManifestResponse>('GET', `/v1/plugins/${enc(name)}/manifest`, { signal });
+
+/** `GET /v1/cluster`, or null from a server without the route (it answers 404 NOT_FOUND). */
+export async function getCluster(signal?: AbortSignal): Promise<ClusterResponse | null> {
+  try {
+    return await request<ClusterResponse>('GET', '/v1/cluster', { signal });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
 
 export const restartPlugin = (name: string) =>
   request<{ name: string; state: string }>('POST', `/v1/plugins/${enc(name)}/restart`);

@@ -1,4 +1,5 @@
 import { colorFor, colorKey, type LabeledBox } from '../lib/boxes';
+import type { Trail } from '../lib/tracks';
 
 interface Props {
   boxes: LabeledBox[];
@@ -6,6 +7,8 @@ interface Props {
   height: number;
   showLabels?: boolean;
   highlight?: string | null;
+  /** Paths of tracks over the previous frames, drawn under the boxes. */
+  trails?: Trail[];
 }
 
 export const boxKey = (b: LabeledBox): string => `${b.group}:${b.index}`;
@@ -14,7 +17,7 @@ export const boxKey = (b: LabeledBox): string => `${b.group}:${b.index}`;
  * An SVG drawn over an image or video of the same aspect ratio: the viewBox is the image's pixel size, so boxes
  * in input-image pixels land where they belong at any display size.
  */
-export function BoxLayer({ boxes, width, height, showLabels = true, highlight = null }: Props) {
+export function BoxLayer({ boxes, width, height, showLabels = true, highlight = null, trails = [] }: Props) {
   const font = Math.max(10, Math.round(Math.max(width, height) / 45));
   const pad = Math.round(font * 0.3);
   return (
@@ -24,7 +27,22 @@ export function BoxLayer({ boxes, width, height, showLabels = true, highlight = 
       preserveAspectRatio="none"
       role="img"
       aria-label={`${boxes.length} boxes`}
+      data-boxes={boxes.length}
     >
+      {trails.map((t) => (
+        <polyline
+          key={`trail:${String(t.trackId)}`}
+          className="trail"
+          data-trail={String(t.trackId)}
+          points={t.points.map(([x, y]) => `${x},${y}`).join(' ')}
+          fill="none"
+          stroke={t.color}
+          strokeWidth={2}
+          strokeOpacity={0.8}
+          strokeDasharray="4 3"
+          vectorEffect="non-scaling-stroke"
+        />
+      ))}
       {boxes.map((b) => {
         const color = colorFor(colorKey(b));
         const k = boxKey(b);

@@ -7,15 +7,30 @@ export interface ErrorLike {
   details?: unknown;
 }
 
-/** An error as the server reported it: code, message, a hint on what to do, and INVALID_INPUT's per-field list. */
-export function ErrorNotice({ error, title }: { error: ErrorLike; title?: string }) {
+interface Props {
+  error: ErrorLike;
+  title?: string;
+  /** Shows a close button; the banner is gone once it is pressed. */
+  onDismiss?: () => void;
+}
+
+/**
+ * An error banner: the code, the server's message, INVALID_INPUT's per-field list and what to do about it.
+ * `role="alert"` makes screen readers announce it when it appears.
+ */
+export function ErrorNotice({ error, title, onDismiss }: Props) {
   const hint = errorHint(error.code);
   const lines = detailLines(error.details);
   return (
-    <div className="notice notice-error" role="alert">
+    <div className="notice notice-error" role="alert" data-code={error.code}>
       <div className="notice-head">
         <code className="code-chip">{error.code}</code>
         {title ? <strong>{title}</strong> : null}
+        {onDismiss ? (
+          <button type="button" className="notice-close" aria-label="Dismiss" onClick={onDismiss}>
+            <span aria-hidden="true">×</span>
+          </button>
+        ) : null}
       </div>
       <p className="notice-message">{error.message}</p>
       {lines.length > 0 ? (
@@ -27,7 +42,12 @@ export function ErrorNotice({ error, title }: { error: ErrorLike; title?: string
           ))}
         </ul>
       ) : null}
-      {hint ? <p className="notice-hint">{hint}</p> : null}
+      {hint ? (
+        <p className="notice-hint">
+          <strong>What to do: </strong>
+          {hint}
+        </p>
+      ) : null}
       {isAuthError(error.code) ? (
         <button type="button" className="btn btn-small" onClick={openKeySettings}>
           Set API key

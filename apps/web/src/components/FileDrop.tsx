@@ -1,6 +1,7 @@
 import { useId, useState, type DragEvent } from 'react';
 import { useObjectUrl } from '../hooks/useObjectUrl';
 import { formatBytes } from '../lib/format';
+import { describeAccept } from '../lib/media';
 
 interface Props {
   id: string;
@@ -87,7 +88,7 @@ export function FileDrop({ id, file, accept, media, disabled, invalid, described
             here
           </span>
           <span id={hintId} className="muted small">
-            {accept ? accept.replace(/,/g, ', ') : 'any file'}
+            {describeAccept(accept)}
           </span>
         </label>
       )}

@@ -1,4 +1,5 @@
-import { useRealtimeState } from '../hooks/useRealtime';
+import type { ConnectionState } from '../api/realtime';
+import { useRealtimeSnapshot } from '../hooks/useRealtime';
 import type { Route } from '../lib/route';
 import { KeyControl } from './KeyControl';
 
@@ -9,9 +10,37 @@ const NAV: Array<{ page: Route['page']; href: string; label: string }> = [
   { page: 'camera', href: '#/camera', label: 'Live camera' },
 ];
 
+const CONN_LABEL: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  open: 'Live',
+  reconnecting: 'Reconnecting…',
+  closed: 'Offline',
+};
+
+const CONN_TITLE: Record<ConnectionState, string> = {
+  connecting: 'Opening the live-updates connection',
+  open: 'Receiving live updates over WebSocket',
+  reconnecting: 'Live updates dropped; reconnecting. Pages refresh every few seconds meanwhile',
+  closed: 'No live connection; pages refresh every few seconds',
+};
+
+/** The realtime connection's state, announced politely when it changes. */
+export function ConnectionIndicator() {
+  const snap = useRealtimeSnapshot();
+  const conn = snap.state;
+  const retry =
+    conn === 'reconnecting' && snap.retryInMs !== null ? ` (retry in ${Math.ceil(snap.retryInMs / 1000)} s)` : '';
+  return (
+    <span className="live" data-conn={conn} title={CONN_TITLE[conn]} role="status" data-testid="connection">
+      <span className="live-dot" aria-hidden="true" />
+      <span className="sr-only">Live updates: </span>
+      <span className="live-label">{CONN_LABEL[conn]}</span>
+      <span className="sr-only">{retry}</span>
+    </span>
+  );
+}
+
 export function Header({ route }: { route: Route }) {
-  const conn = useRealtimeState();
-  const liveLabel = conn === 'open' ? 'Live' : conn === 'connecting' ? 'Connecting' : 'Polling';
   return (
     <header className="header">
       <div className="header-inner">
@@ -35,18 +64,7 @@ export function Header({ route }: { route: Route }) {
           ))}
         </nav>
         <div className="header-tools">
-          <span
-            className="live"
-            data-conn={conn}
-            title={
-              conn === 'open'
-                ? 'Receiving live updates over WebSocket'
-                : 'No live connection; refreshing every few seconds'
-            }
-          >
-            <span className="live-dot" aria-hidden="true" />
-            {liveLabel}
-          </span>
+          <ConnectionIndicator />
           <KeyControl />
         </div>
       </div>

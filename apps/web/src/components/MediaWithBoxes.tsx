@@ -1,5 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { frameAt, type LabeledBox, type TimedFrame } from '../lib/boxes';
+import { useState } from 'react';
+import type { LabeledBox } from '../lib/boxes';
 import { BoxLayer } from './BoxLayer';
 
 interface ImageProps {
@@ -36,60 +36,6 @@ export function BlankWithBoxes({ boxes, width, height, showLabels, highlight }: 
   return (
     <div className="media-box blank" style={{ aspectRatio: `${width} / ${height}` }}>
       <BoxLayer boxes={boxes} width={width} height={height} showLabels={showLabels} highlight={highlight} />
-    </div>
-  );
-}
-
-interface VideoProps {
-  src: string;
-  frames: TimedFrame[];
-  width: number | null;
-  height: number | null;
-  showLabels: boolean;
-}
-
-/** The uploaded video with each frame's tracked boxes following playback. */
-export function VideoWithBoxes({ src, frames, width, height, showLabels }: VideoProps) {
-  const video = useRef<HTMLVideoElement>(null);
-  const [t, setT] = useState(0);
-  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
-  useEffect(() => {
-    const v = video.current;
-    if (!v) return;
-    let raf = 0;
-    const tick = () => {
-      setT(v.currentTime);
-      if (!v.paused && !v.ended) raf = requestAnimationFrame(tick);
-    };
-    const onPlay = () => {
-      cancelAnimationFrame(raf);
-      raf = requestAnimationFrame(tick);
-    };
-    const onSeek = () => setT(v.currentTime);
-    v.addEventListener('play', onPlay);
-    v.addEventListener('seeked', onSeek);
-    v.addEventListener('timeupdate', onSeek);
-    return () => {
-      cancelAnimationFrame(raf);
-      v.removeEventListener('play', onPlay);
-      v.removeEventListener('seeked', onSeek);
-      v.removeEventListener('timeupdate', onSeek);
-    };
-  }, []);
-  const frame = useMemo(() => frameAt(frames, t), [frames, t]);
-  const w = width ?? size?.w ?? null;
-  const h = height ?? size?.h ?? null;
-  return (
-    <div className="media-box">
-      <video
-        ref={video}
-        src={src}
-        controls
-        muted
-        playsInline
-        onLoadedMetadata={(e) => setSize({ w: e.currentTarget.videoWidth, h: e.currentTarget.videoHeight })}
-      />
-      {w && h && frame ? <BoxLayer boxes={frame.boxes} width={w} height={h} showLabels={showLabels} /> : null}
     </div>
   );
 }

@@ -1,14 +1,11 @@
 import type { HealthRecord } from '@bastion/protocol';
-import { useState } from 'react';
-import { restartPlugin, toApiError, type ApiError } from '../api/client';
-import { forgetManifest } from '../hooks/useManifest';
+import { useRestart } from '../hooks/useRestart';
 import { errorHint } from '../lib/errors';
 import { formatCount, formatDuration, formatMb, formatMs, timeAgo } from '../lib/format';
 import { hrefOf } from '../lib/route';
+import { isAvailable } from '../lib/states';
 import { ErrorNotice } from './ErrorNotice';
 import { StateBadge } from './StateBadge';
-
-const AVAILABLE = new Set(['LOADED', 'INITIALIZED', 'RUNNING']);
 
 function Stat({ label, value, tone }: { label: string; value: string; tone?: 'bad' | 'warn' | undefined }) {
   return (
@@ -19,33 +16,26 @@ function Stat({ label, value, tone }: { label: string; value: string; tone?: 'ba
   );
 }
 
+interface Props {
+  plugin: HealthRecord;
+  onChanged: () => void;
+  /** Cluster mode: on how many of the nodes the plugin is available. */
+  nodes?: { available: number; total: number } | null;
+}
+
 /** One plugin's health: state, actionable reason, counters, latency, memory, uptime, isolation, restart. */
-export function PluginCard({ plugin, onChanged }: { plugin: HealthRecord; onChanged: () => void }) {
-  const [restarting, setRestarting] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const p = plugin;
+export function PluginCard({ plugin: p, onChanged, nodes = null }: Props) {
+  const { restarting, error, restart, dismiss } = useRestart(p.name, onChanged);
   const down = p.state === 'FAILED' || p.state === 'UNAVAILABLE';
   const hint = errorHint(p.reason_code);
-
-  const restart = async () => {
-    setRestarting(true);
-    setError(null);
-    try {
-      await restartPlugin(p.name);
-      forgetManifest(p.name);
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setRestarting(false);
-      onChanged();
-    }
-  };
 
   return (
     <article className="card plugin-card" data-state={p.state} aria-labelledby={`plugin-${p.name}`}>
       <header className="plugin-head">
         <div className="plugin-title">
-          <h2 id={`plugin-${p.name}`}>{p.name}</h2>
+          <h2 id={`plugin-${p.name}`}>
+            <a href={hrefOf({ page: 'plugins', plugin: p.name })}>{p.name}</a>
+          </h2>
           {p.version ? <span className="muted small">v{p.version}</span> : null}
         </div>
         <StateBadge state={p.state} />
@@ -82,6 +72,11 @@ export function PluginCard({ plugin, onChanged }: { plugin: HealthRecord; onChan
           </span>
         ) : null}
         {p.last_used ? <span>Last used {timeAgo(p.last_used)}</span> : null}
+        {nodes ? (
+          <span className="nodes-available" data-testid="nodes-available">
+            available on {nodes.available} of {nodes.total} node{nodes.total === 1 ? '' : 's'}
+          </span>
+        ) : null}
       </div>
 
       {p.last_error && !down ? (
@@ -93,7 +88,7 @@ export function PluginCard({ plugin, onChanged }: { plugin: HealthRecord; onChan
       {p.tools.length > 0 ? (
         <div className="tools" aria-label="Tools">
           {p.tools.map((t) =>
-            AVAILABLE.has(p.state) ? (
+            isAvailable(p.state) ? (
               <a key={t} className="tool-chip" href={hrefOf({ page: 'run', plugin: p.name, tool: t })}>
                 {t}
               </a>
@@ -106,7 +101,7 @@ export function PluginCard({ plugin, onChanged }: { plugin: HealthRecord; onChan
         </div>
       ) : null}
 
-      {error ? <ErrorNotice error={error} title="Restart failed" /> : null}
+      {error ? <ErrorNotice error={error} title="Restart failed" onDismiss={dismiss} /> : null}
 
       <footer className="plugin-actions">
         <button
@@ -118,7 +113,14 @@ export function PluginCard({ plugin, onChanged }: { plugin: HealthRecord; onChan
         >
           {restarting ? 'Restarting…' : 'Restart'}
         </button>
-        {AVAILABLE.has(p.state) && p.tools[0] ? (
+        <a
+          className="btn btn-ghost"
+          href={hrefOf({ page: 'plugins', plugin: p.name })}
+          aria-label={`Details of ${p.name}`}
+        >
+          Details
+        </a>
+        {isAvailable(p.state) && p.tools[0] ? (
           <a className="btn btn-ghost" href={hrefOf({ page: 'run', plugin: p.name, tool: p.tools[0] })}>
             Run a tool →
           </a>

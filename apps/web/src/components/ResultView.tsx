@@ -1,10 +1,18 @@
-import { useMemo, useState } from 'react';
-import { defaultVisibleGroups, extractBoxes, extractTimedBoxes, colorFor, colorKey } from '../lib/boxes';
+import { useCallback, useId, useMemo, useState } from 'react';
+import {
+  colorFor,
+  colorKey,
+  defaultVisibleGroups,
+  extractBoxes,
+  extractTimedBoxes,
+  type LabeledBox,
+} from '../lib/boxes';
 import { formatMs } from '../lib/format';
 import { humanize } from '../lib/schema-form';
 import { boxKey } from './BoxLayer';
 import { JsonView } from './JsonView';
-import { BlankWithBoxes, ImageWithBoxes, VideoWithBoxes } from './MediaWithBoxes';
+import { BlankWithBoxes, ImageWithBoxes } from './MediaWithBoxes';
+import { VideoResult } from './VideoResult';
 
 export interface ResultMedia {
   url: string;
@@ -62,18 +70,43 @@ function Scalars({ result }: { result: unknown }) {
   );
 }
 
+/** Minimum-score steps of the confidence slider. */
+const SCORE_STEP = 0.05;
+
 /**
  * A tool result: the boxes it found drawn over the input (image, video, or a blank canvas of the reported size),
- * the found items as chips, its plain values, the execution time, and the full JSON.
+ * the found items as chips, its plain values, the execution time, and the full JSON. The overlay controls (layer
+ * toggles, labels, track trails, minimum score) filter what is drawn and listed on the client, without running
+ * the tool again.
  */
 export function ResultView({ result, executionTimeMs, media, title = 'Result' }: Props) {
   const set = useMemo(() => extractBoxes(result), [result]);
   const timed = useMemo(() => extractTimedBoxes(result), [result]);
-  const [visible, setVisible] = useState<string[]>(() => defaultVisibleGroups(set));
+  const timedGroups = useMemo(() => {
+    const gs = new Set<string>();
+    for (const f of timed?.frames ?? []) for (const b of f.boxes) gs.add(b.group);
+    return [...gs];
+  }, [timed]);
+  const isVideo = timed !== null && timedGroups.length > 0;
+  const groups = isVideo ? timedGroups : set.groups;
+  const allBoxes = useMemo(
+    () => (isVideo ? (timed?.frames.flatMap((f) => f.boxes) ?? []) : set.boxes),
+    [isVideo, timed, set],
+  );
+  const [visible, setVisible] = useState<string[]>(() => (isVideo ? timedGroups : defaultVisibleGroups(set)));
   const [labels, setLabels] = useState(() => set.boxes.length <= 40 && !set.groups.includes('words'));
+  const [trails, setTrails] = useState(true);
+  const [minScore, setMinScore] = useState(0);
   const [highlight, setHighlight] = useState<string | null>(null);
-  const shown = set.boxes.filter((b) => visible.includes(b.group));
-  const hasVisual = set.boxes.length > 0 || (timed !== null && media?.kind === 'video');
+  const idBase = useId();
+  const scored = allBoxes.some((b) => b.score !== null);
+  const keep = useCallback(
+    (b: LabeledBox) => visible.includes(b.group) && (b.score === null || b.score >= minScore - 1e-9),
+    [visible, minScore],
+  );
+  const shown = set.boxes.filter(keep);
+  const hasVisual = set.boxes.length > 0 || isVideo;
+  const countIn = (g: string) => allBoxes.filter((b) => b.group === g).length;
 
   const toggle = (g: string) => setVisible((v) => (v.includes(g) ? v.filter((x) => x !== g) : [...v, g]));
 
@@ -94,18 +127,47 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
         ) : null}
       </div>
 
-      {set.groups.length > 0 ? (
-        <div className="box-toolbar" role="group" aria-label="Box layers">
-          {set.groups.map((g) => (
+      {groups.length > 0 ? (
+        <div className="box-toolbar" role="group" aria-label="Overlay">
+          {groups.map((g) => (
             <label key={g} className="toggle">
               <input type="checkbox" checked={visible.includes(g)} onChange={() => toggle(g)} />
-              {humanize(g)} <span className="muted">({set.boxes.filter((b) => b.group === g).length})</span>
+              {humanize(g)} <span className="muted">({countIn(g)})</span>
             </label>
           ))}
           <label className="toggle">
             <input type="checkbox" checked={labels} onChange={(e) => setLabels(e.target.checked)} />
             Labels
           </label>
+          {isVideo ? (
+            <label className="toggle">
+              <input type="checkbox" checked={trails} onChange={(e) => setTrails(e.target.checked)} />
+              Track trails
+            </label>
+          ) : null}
+          {scored ? (
+            <div className="score-filter">
+              <label htmlFor={`${idBase}-score`}>Min score</label>
+              <input
+                id={`${idBase}-score`}
+                type="range"
+                min={0}
+                max={1}
+                step={SCORE_STEP}
+                value={minScore}
+                aria-valuetext={`${Math.round(minScore * 100)}%`}
+                onChange={(e) => setMinScore(Number(e.target.value))}
+              />
+              <output htmlFor={`${idBase}-score`} className="mono small">
+                {Math.round(minScore * 100)}%
+              </output>
+            </div>
+          ) : null}
+          {!isVideo ? (
+            <span className="muted small" data-testid="shown-count" aria-live="polite">
+              {shown.length} of {set.boxes.length} shown
+            </span>
+          ) : null}
         </div>
       ) : null}
 
@@ -120,16 +182,18 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
           highlight={highlight}
         />
       ) : null}
-      {media?.kind === 'video' && timed ? (
-        <VideoWithBoxes
-          src={media.url}
+      {isVideo && timed ? (
+        <VideoResult
+          src={media?.kind === 'video' ? media.url : null}
           frames={timed.frames}
           width={timed.width}
           height={timed.height}
           showLabels={labels}
+          showTrails={trails}
+          keep={keep}
         />
       ) : null}
-      {!media && set.boxes.length > 0 ? (
+      {!media && !isVideo && set.boxes.length > 0 ? (
         <BlankWithBoxes boxes={shown} width={set.width} height={set.height} showLabels={labels} highlight={highlight} />
       ) : null}
 

@@ -3,6 +3,7 @@ import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { runTool, submitJob, toApiError, type ApiError, type RunResponse } from '../api/client';
 import { useJob } from '../hooks/useJob';
 import { useObjectUrl } from '../hooks/useObjectUrl';
+import { rememberTool } from '../lib/last-tool';
 import { buildArgs, initialValues, schemaToFields, type FormValue, type FormValues } from '../lib/schema-form';
 import { ErrorNotice } from './ErrorNotice';
 import { EmptyState, Spinner } from './Feedback';
@@ -74,6 +75,7 @@ export function ToolForm({ plugin, tool, available }: Props) {
       document.getElementById(first ? `${idPrefix}-${first.name}` : `${idPrefix}-extra`)?.focus();
       return;
     }
+    rememberTool(plugin, tool.name);
     const files = Object.values(built.files);
     setMediaFile(files.find((f) => f.type.startsWith('image/') || f.type.startsWith('video/')) ?? null);
     setBusy(true);
@@ -168,7 +170,11 @@ export function ToolForm({ plugin, tool, available }: Props) {
           </EmptyState>
         ) : null}
         {outcome?.kind === 'error' ? (
-          <ErrorNotice error={outcome.error} title={`${plugin}/${tool.name} failed`} />
+          <ErrorNotice
+            error={outcome.error}
+            title={`${plugin}/${tool.name} failed`}
+            onDismiss={() => setOutcome(null)}
+          />
         ) : null}
         {outcome?.kind === 'result' ? (
           <ResultView

@@ -1,10 +1,11 @@
+import { FINISHED_JOB_STATUSES } from '@bastion/protocol';
 import type { JobRecord } from '@bastion/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { getJob, toApiError, type ApiError } from '../api/client';
 import { useInterval } from './useInterval';
 import { useRealtime, useRealtimeState } from './useRealtime';
 
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+const FINISHED = new Set(FINISHED_JOB_STATUSES);
 
 export function isFinished(job: Pick<JobRecord, 'status'>): boolean {
   return FINISHED.has(job.status);

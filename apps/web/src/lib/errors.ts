@@ -1,8 +1,17 @@
+import type { ErrorCode } from '@bastion/protocol';
+
 /**
- * A short "what to do" per error code (from docs/errors.md), shown under every error the UI displays.
- * Codes are strings here on purpose: a newer server may send codes this build does not know yet.
+ * Codes the UI itself produces (the browser, not the server, failed). Kept apart from the server's registry so
+ * the server's table below stays exactly `ErrorCode`.
  */
-const HINTS: Record<string, string> = {
+export type ClientErrorCode =
+  'NETWORK_ERROR' | 'INSECURE_CONTEXT' | 'CAMERA_DENIED' | 'NO_CAMERA' | 'CAMERA_BUSY' | 'CAMERA_ERROR';
+
+/**
+ * One "what to do" per server error code (docs/errors.md). Typed by the registry: a code added to
+ * `@bastion/protocol` without a line here fails the typecheck.
+ */
+const SERVER_HINTS: Record<ErrorCode, string> = {
   BAD_REQUEST: 'The request was malformed. Check the values in the form.',
   INVALID_INPUT: 'Some arguments do not match the tool’s input schema; fix each listed field.',
   UNAUTHORIZED: 'This server needs an API key. Set one with the key button in the header.',
@@ -19,9 +28,13 @@ const HINTS: Record<string, string> = {
   PLUGIN_UNAVAILABLE: 'A requirement of the plugin is missing; follow its reason on the Plugins page, then restart it.',
   PLUGIN_FAILED: 'The plugin has failed; follow its reason on the Plugins page, then restart it.',
   PLUGIN_BUSY: 'The plugin’s queue is full; retry in a moment or raise concurrency/maxQueue.',
+  QUEUE_UNAVAILABLE: 'This node cannot reach the job queue (Redis); check that Redis is up. Direct runs still work.',
   PLUGIN_TIMEOUT: 'The call took too long and was stopped; send smaller work, run it as a job, or raise the limit.',
+  SHUTTING_DOWN: 'The server is stopping; try again once it is back (or on another instance).',
+  STARTING: 'The server is still loading its plugins; wait a moment and try again.',
   INTERNAL_ERROR: 'A bug in Bastion itself; please report it with the server log line.',
   MANIFEST_INVALID: 'Fix what the reason lists in the plugin’s package.json; `bastion check-plugin DIR` checks it.',
+  OPTIONS_INVALID: 'Fix the plugin’s options in the config file as the reason lists, then restart the plugin.',
   IMPORT_ERROR: 'The plugin module failed to import; run `bastion check-plugin DIR` to see why.',
   INIT_ERROR: 'The plugin’s init() failed, often a model that did not load.',
   VALIDATION_ERROR: 'The plugin’s self-test failed; the reason says why.',
@@ -36,12 +49,22 @@ const HINTS: Record<string, string> = {
   DISABLED: 'Disabled in the config file; set enabled: true and restart.',
   HOST_RESTARTED: 'The server stopped while this job ran; submit it again.',
   CANCELLED: 'The job was cancelled.',
-  NETWORK_ERROR: 'Could not reach the Bastion server. Is it running?',
 };
 
+const CLIENT_HINTS: Record<ClientErrorCode, string> = {
+  NETWORK_ERROR: 'Could not reach the Bastion server. Is it running?',
+  INSECURE_CONTEXT: 'Open the UI over https:// or on localhost; browsers allow the camera only there.',
+  CAMERA_DENIED: 'Allow the camera for this site in the browser’s settings, then press Start camera again.',
+  NO_CAMERA: 'Connect a camera, or pick another one in the Camera list.',
+  CAMERA_BUSY: 'Close the other application using the camera, then try again.',
+  CAMERA_ERROR: 'Try another camera or reload the page.',
+};
+
+/** What to do about an error, or null for a code this build does not know (a newer server's). */
 export function errorHint(code: string | null | undefined): string | null {
   if (!code) return null;
-  if (Object.hasOwn(HINTS, code)) return HINTS[code] ?? null;
+  if (Object.hasOwn(SERVER_HINTS, code)) return (SERVER_HINTS as Record<string, string>)[code] ?? null;
+  if (Object.hasOwn(CLIENT_HINTS, code)) return (CLIENT_HINTS as Record<string, string>)[code] ?? null;
   return null;
 }
 

@@ -1,6 +1,6 @@
-/** Hash routes: `#/plugins`, `#/run[/plugin[/tool]]`, `#/jobs[/id]`, `#/camera`. No server-side routes needed. */
+/** Hash routes: `#/plugins[/name]`, `#/run[/plugin[/tool]]`, `#/jobs[/id]`, `#/camera`. No server-side routes needed. */
 export type Route =
-  | { page: 'plugins' }
+  | { page: 'plugins'; plugin?: string | null }
   | { page: 'run'; plugin: string | null; tool: string | null }
   | { page: 'jobs'; jobId: string | null }
   | { page: 'camera' };
@@ -24,6 +24,8 @@ export function parseHash(hash: string): Route {
       return { page: 'jobs', jobId: parts[1] ?? null };
     case 'camera':
       return { page: 'camera' };
+    case 'plugins':
+      return parts[1] ? { page: 'plugins', plugin: parts[1] } : { page: 'plugins' };
     default:
       return { page: 'plugins' };
   }
@@ -39,6 +41,6 @@ export function hrefOf(route: Route): string {
     case 'camera':
       return '#/camera';
     default:
-      return '#/plugins';
+      return route.plugin ? `#/plugins/${e(route.plugin)}` : '#/plugins';
   }
 }

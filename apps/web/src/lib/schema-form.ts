@@ -2,6 +2,7 @@
  * Turns a tool's input JSON Schema into form fields, and form values back into call arguments. Pure: the React
  * form (components/SchemaForm.tsx) only renders what this decides.
  */
+import { IMAGE_ACCEPT } from './media';
 
 export type FieldKind =
   'string' | 'text' | 'number' | 'integer' | 'boolean' | 'enum' | 'string-array' | 'binary' | 'json';
@@ -77,7 +78,7 @@ function mediaOf(name: string, schema: Record<string, unknown>): { accept: strin
     return { accept: declared ?? 'video/*,image/gif', media: 'video' };
   }
   if (declared?.startsWith('image/') || /\b(image|frame|photo|picture)\b/.test(text)) {
-    return { accept: declared ?? 'image/*', media: 'image' };
+    return { accept: declared ?? IMAGE_ACCEPT, media: 'image' };
   }
   if (/\bvideo\b/.test(text)) return { accept: 'video/*,image/gif', media: 'video' };
   return { accept: declared, media: 'other' };

@@ -10,6 +10,17 @@ import { useManifests } from '../hooks/useManifests';
 import type { PluginsState } from '../hooks/usePlugins';
 import { extractBoxes, type BoxSet } from '../lib/boxes';
 import { StreamStats } from '../lib/camera';
+import {
+  FPS_MAX,
+  FPS_MIN,
+  clampFps,
+  listCameras,
+  saveCameraId,
+  saveFps,
+  savedCameraId,
+  savedFps,
+  type CameraDevice,
+} from '../lib/camera-devices';
 import { formatMs } from '../lib/format';
 import { buildArgs, initialValues, schemaToFields, type FormValue, type FormValues } from '../lib/schema-form';
 
@@ -19,7 +30,6 @@ interface Target {
 }
 
 const MAX_SIDE = 640;
-const MAX_FPS = 12;
 /** Preferred tools, in order: motion first (cheap), then object detection. */
 const PREFERRED = ['motion/detect_motion', 'object-detection/detect'];
 
@@ -110,10 +120,34 @@ export function CameraPage({ data }: { data: PluginsState }) {
   const [last, setLast] = useState<unknown>(null);
   const [stats, setStats] = useState<Snapshot | null>(null);
   const stop = useRef<() => void>(() => undefined);
+  const [devices, setDevices] = useState<CameraDevice[] | null>(null);
+  const [deviceId, setDeviceId] = useState(savedCameraId);
+  const [fps, setFps] = useState(savedFps);
+  // The send loop reads the rate from here, so a new value applies to the very next frame.
+  const fpsRef = useRef(fps);
+  fpsRef.current = fps;
 
   useEffect(() => () => stop.current(), []);
 
-  const start = async () => {
+  useEffect(() => {
+    let alive = true;
+    const refresh = () =>
+      void listCameras().then(
+        (list) => alive && setDevices(list),
+        () => alive && setDevices([]),
+      );
+    refresh();
+    navigator.mediaDevices?.addEventListener?.('devicechange', refresh);
+    return () => {
+      alive = false;
+      navigator.mediaDevices?.removeEventListener?.('devicechange', refresh);
+    };
+  }, []);
+
+  // The remembered camera may be gone: fall back to the first one listed.
+  const chosenDevice = devices?.find((d) => d.deviceId === deviceId)?.deviceId ?? devices?.[0]?.deviceId ?? '';
+
+  const start = async (device = chosenDevice) => {
     if (!target) return;
     setError(null);
     setStreamError(null);
@@ -130,7 +164,7 @@ export function CameraPage({ data }: { data: PluginsState }) {
     let media: MediaStream;
     try {
       media = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 1280 }, height: { ideal: 720 } },
+        video: { width: { ideal: 1280 }, height: { ideal: 720 }, ...(device ? { deviceId: { exact: device } } : {}) },
         audio: false,
       });
     } catch (err) {
@@ -146,6 +180,10 @@ export function CameraPage({ data }: { data: PluginsState }) {
     }
     v.srcObject = media;
     await v.play().catch(() => undefined);
+    // Labels appear once permission is granted; list again so the selector names the cameras.
+    void listCameras().then(setDevices, () => undefined);
+    const used = media.getVideoTracks()[0]?.getSettings().deviceId;
+    if (used && !device) setDeviceId(used);
 
     const st = new StreamStats();
     let frameId = 0;
@@ -183,7 +221,7 @@ export function CameraPage({ data }: { data: PluginsState }) {
         v.videoWidth > 0 &&
         st.outstanding < 2 &&
         conn.buffered < 1_000_000 &&
-        now - lastSent >= 1000 / MAX_FPS
+        now - lastSent >= 1000 / fpsRef.current
       ) {
         const scale = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
         const w = Math.round(v.videoWidth * scale);
@@ -207,6 +245,7 @@ export function CameraPage({ data }: { data: PluginsState }) {
 
     stop.current = () => {
       if (closed) return;
+      stop.current = () => undefined;
       closed = true;
       cancelAnimationFrame(raf);
       clearInterval(statsTimer);
@@ -218,6 +257,21 @@ export function CameraPage({ data }: { data: PluginsState }) {
     };
     setRunning(true);
     setStarting(false);
+  };
+
+  const switchCamera = (id: string) => {
+    setDeviceId(id);
+    saveCameraId(id);
+    if (running) {
+      stop.current();
+      void start(id);
+    }
+  };
+
+  const changeFps = (n: number) => {
+    const v = clampFps(n);
+    setFps(v);
+    saveFps(v);
   };
 
   return (
@@ -258,6 +312,47 @@ export function CameraPage({ data }: { data: PluginsState }) {
                 ))}
               </select>
             </div>
+            <div className="picker-field">
+              <label className="field-label" htmlFor="cam-device">
+                Camera
+              </label>
+              <select
+                id="cam-device"
+                className="input"
+                value={chosenDevice}
+                disabled={!devices || devices.length === 0 || starting}
+                onChange={(e) => switchCamera(e.target.value)}
+              >
+                {devices === null ? <option value="">Looking for cameras…</option> : null}
+                {devices?.length === 0 ? <option value="">No camera found</option> : null}
+                {devices?.map((d) => (
+                  <option key={d.deviceId || d.label} value={d.deviceId}>
+                    {d.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="picker-field fps-field">
+              <label className="field-label" htmlFor="cam-fps">
+                Frames per second
+              </label>
+              <div className="row gap-s">
+                <input
+                  id="cam-fps"
+                  type="range"
+                  min={FPS_MIN}
+                  max={FPS_MAX}
+                  step={1}
+                  value={fps}
+                  aria-valuetext={`${fps} frames per second`}
+                  onChange={(e) => changeFps(Number(e.target.value))}
+                />
+                <output htmlFor="cam-fps" className="mono" data-testid="fps-value">
+                  {fps}
+                </output>
+              </div>
+              <p className="field-desc">At most this many frames go to the tool each second.</p>
+            </div>
             <fieldset className="cam-args" disabled={running}>
               <legend className="sr-only">Arguments sent with each frame</legend>
               <StreamArgs key={key} target={target} onArgs={(b) => (buildRef.current = b)} />
@@ -273,8 +368,10 @@ export function CameraPage({ data }: { data: PluginsState }) {
                 </button>
               )}
             </div>
-            {error ? <ErrorNotice error={error} /> : null}
-            {streamError ? <ErrorNotice error={streamError} title="Last frame failed" /> : null}
+            {error ? <ErrorNotice error={error} onDismiss={() => setError(null)} /> : null}
+            {streamError ? (
+              <ErrorNotice error={streamError} title="Last frame failed" onDismiss={() => setStreamError(null)} />
+            ) : null}
           </div>
           <div className="card camera-view">
             <div

@@ -1,3 +1,4 @@
+import { JOB_STATUSES } from '@bastion/protocol';
 import type { JobRecord, JobStatus } from '@bastion/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { getJob, listJobs, toApiError, type ApiError } from '../api/client';
@@ -9,7 +10,7 @@ import { useJob } from '../hooks/useJob';
 import type { PluginsState } from '../hooks/usePlugins';
 import { useRealtime, useRealtimeState } from '../hooks/useRealtime';
 
-const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+const STATUSES: readonly JobStatus[] = JOB_STATUSES;
 const PAGE = 20;
 
 function FocusedJob({ id }: { id: string }) {

@@ -1,16 +1,20 @@
 import { EmptyState, Spinner } from '../components/Feedback';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { NodesSection } from '../components/NodesSection';
 import { PluginCard } from '../components/PluginCard';
+import { availabilityByPlugin, useCluster } from '../hooks/useCluster';
 import type { PluginsState } from '../hooks/usePlugins';
-
-const PLUGIN_STATES = ['LOADED', 'INITIALIZED', 'RUNNING', 'FAILED', 'UNAVAILABLE'] as const;
+import { LEGEND_ORDER, PLAIN_STATE, isAvailable } from '../lib/states';
 
 export function PluginsPage({ data }: { data: PluginsState }) {
   const { plugins, error, refresh } = data;
+  const { cluster } = useCluster();
   const counts = new Map<string, number>();
   for (const p of plugins ?? []) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
-  const ready = (counts.get('INITIALIZED') ?? 0) + (counts.get('RUNNING') ?? 0) + (counts.get('LOADED') ?? 0);
-  const down = (counts.get('FAILED') ?? 0) + (counts.get('UNAVAILABLE') ?? 0);
+  const ready = (plugins ?? []).filter((p) => isAvailable(p.state)).length;
+  const down = (plugins ?? []).length - ready;
+  const spread = cluster?.mode === 'cluster' ? availabilityByPlugin(cluster) : null;
+  const nodeCount = cluster?.nodes.length ?? 0;
 
   return (
     <section aria-labelledby="plugins-title">
@@ -44,21 +48,30 @@ export function PluginsPage({ data }: { data: PluginsState }) {
       ) : null}
       {plugins && plugins.length > 0 ? (
         <>
-          <div className="legend" aria-hidden="true">
-            {PLUGIN_STATES.map((s) => (
-              <span key={s} className="legend-item" data-state={s}>
-                <span className="badge-dot" />
-                {s.toLowerCase()} {counts.get(s) ? `(${counts.get(s)})` : ''}
-              </span>
+          <ul className="legend" aria-label="States">
+            {LEGEND_ORDER.map((s) => (
+              <li key={s} className="legend-item" data-state={s} title={PLAIN_STATE[s].description}>
+                <span className="badge-dot" aria-hidden="true" />
+                <span>
+                  {PLAIN_STATE[s].word} <strong>{counts.get(s) ?? 0}</strong>
+                </span>
+                <span className="legend-detail">{s}</span>
+              </li>
             ))}
-          </div>
+          </ul>
           <div className="grid">
             {plugins.map((p) => (
-              <PluginCard key={p.name} plugin={p} onChanged={refresh} />
+              <PluginCard
+                key={p.name}
+                plugin={p}
+                onChanged={refresh}
+                nodes={spread ? { available: spread.get(p.name) ?? 0, total: nodeCount } : null}
+              />
             ))}
           </div>
         </>
       ) : null}
+      {cluster ? <NodesSection cluster={cluster} /> : null}
     </section>
   );
 }

@@ -4,18 +4,19 @@ import { StateBadge } from '../components/StateBadge';
 import { ToolForm } from '../components/ToolForm';
 import { useManifest } from '../hooks/useManifest';
 import type { PluginsState } from '../hooks/usePlugins';
+import { defaultTool } from '../lib/last-tool';
 import { hrefOf } from '../lib/route';
-
-const AVAILABLE = new Set(['LOADED', 'INITIALIZED', 'RUNNING']);
+import { PLAIN_STATE, isAvailable } from '../lib/states';
 
 export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: string | null; tool: string | null }) {
   const plugins = data.plugins;
-  const chosen = plugin ?? plugins?.find((p) => AVAILABLE.has(p.state) && p.tools.length > 0)?.name ?? null;
+  const fallback = plugin === null && plugins ? defaultTool(plugins) : null;
+  const chosen = plugin ?? fallback?.plugin ?? null;
   const record = plugins?.find((p) => p.name === chosen) ?? null;
   const { manifest, error, loading } = useManifest(chosen);
-  const toolName = tool ?? manifest?.tools[0]?.name ?? null;
+  const toolName = tool ?? fallback?.tool ?? manifest?.tools[0]?.name ?? null;
   const descriptor = manifest?.tools.find((t) => t.name === toolName) ?? null;
-  const available = record ? AVAILABLE.has(record.state) : true;
+  const available = record ? isAvailable(record.state) : true;
 
   const go = (p: string | null, t: string | null) => {
     window.location.hash = hrefOf({ page: 'run', plugin: p, tool: t });
@@ -42,7 +43,7 @@ export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: st
               {plugins.map((p) => (
                 <option key={p.name} value={p.name}>
                   {p.name}
-                  {AVAILABLE.has(p.state) ? '' : ` — ${p.state.toLowerCase()}`}
+                  {isAvailable(p.state) ? '' : ` — ${PLAIN_STATE[p.state].word}`}
                 </option>
               ))}
             </select>
@@ -75,7 +76,7 @@ export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: st
       {record && !available && record.reason ? (
         <ErrorNotice
           error={{ code: record.reason_code ?? record.state, message: record.reason }}
-          title={`${record.name} is ${record.state.toLowerCase()}`}
+          title={`${record.name} is ${PLAIN_STATE[record.state].word}`}
         />
       ) : null}
       {loading ? <Spinner label="Loading tools…" /> : null}
