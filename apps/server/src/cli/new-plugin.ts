@@ -1,9 +1,44 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SERVER_ROOT } from '../paths.js';
+import { HOST_VERSION } from '../plugins/host-checks.js';
 import { PLUGIN_ID } from '../plugins/manifest.js';
+import { scaffoldFiles } from './scaffold-template.js';
 
-/** `bastion new-plugin NAME [--dir DIR]`: a minimal working plugin folder to start from. */
+/** The folder of an installed package, or null when it does not resolve from `from`. */
+function packageDir(name: string, from: string): string | null {
+  try {
+    const entry = createRequire(path.join(from, 'package.json')).resolve(name);
+    let dir = path.dirname(entry);
+    while (!existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist') dir = path.dirname(dir);
+    return realpathSync(dir);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes `@bastion/sdk` and `@bastion/testkit` resolve from a new plugin folder without a registry: where they do
+ * not already (inside this repository they do), the folder's node_modules links to this host's installed copies.
+ * Returns the packages it linked.
+ */
+function linkHostPackages(folder: string): string[] {
+  const linked: string[] = [];
+  for (const name of ['@bastion/sdk', '@bastion/testkit']) {
+    if (packageDir(name, folder)) continue;
+    const target = packageDir(name, SERVER_ROOT);
+    if (!target) throw new Error(`${name} is not installed next to this host (${SERVER_ROOT}); run 'npm ci' there`);
+    const link = path.join(folder, 'node_modules', name);
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(target, link, 'dir');
+    linked.push(name);
+  }
+  return linked;
+}
+
+/** `bastion new-plugin NAME [--dir DIR]`: a working plugin folder with a test, ready for `npm test`. */
 export async function newPlugin(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -17,48 +52,19 @@ export async function newPlugin(argv: string[]): Promise<number> {
   }
   const folder = path.resolve(values.dir ?? '.', name);
   if (existsSync(folder)) {
-    console.error(`new-plugin: ${folder} already exists`);
+    console.error(`new-plugin: ${folder} already exists; choose another NAME or --dir`);
     return 1;
   }
-  mkdirSync(folder, { recursive: true });
-  const pkg = {
-    name: `bastion-plugin-${name}`,
-    version: '0.1.0',
-    type: 'module',
-    main: 'index.js',
-    bastion: {
-      id: name,
-      apiVersion: 1,
-      description: `The ${name} plugin`,
-      requires: { gpu: false, packages: [], binaries: [], network: false, models: [] },
-      limits: { timeoutMs: 60000, memoryMb: 512, concurrency: 1, maxQueue: 32 },
-    },
-  };
-  writeFileSync(path.join(folder, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-  writeFileSync(
-    path.join(folder, 'index.js'),
-    `// A Bastion plugin: the default export lists its tools. See docs/plugin-authoring.md.
-/** @type {import('@bastion/sdk').PluginDefinition} */
-export default {
-  tools: {
-    image_size: {
-      description: 'Returns the size in bytes of an uploaded file',
-      inputSchema: {
-        type: 'object',
-        properties: { image: { type: 'string', contentEncoding: 'base64' } },
-        required: ['image'],
-      },
-      handler: async ({ image }, ctx) => {
-        ctx.progress(100, 'done');
-        return { bytes: image.byteLength };
-      },
-    },
-  },
-  // init: async (ctx) => { /* load models once per worker */ },
-  // validate: async (ctx) => { /* prove it works; throwing marks the plugin FAILED */ },
-};
-`,
-  );
-  console.log(`created ${folder}\nnext: bastion check-plugin ${path.relative(process.cwd(), folder) || '.'}`);
+  const files = scaffoldFiles(name, HOST_VERSION);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
+    writeFileSync(path.join(folder, rel), text);
+  }
+  const linked = linkHostPackages(folder);
+  const rel = path.relative(process.cwd(), folder);
+  const shown = rel.startsWith('..') ? folder : rel || '.';
+  console.log(`created ${folder}`);
+  if (linked.length) console.log(`linked ${linked.join(' and ')} from this host into ${shown}/node_modules`);
+  console.log(`next: cd ${shown} && npm test        (then: bastion check-plugin ${shown})`);
   return 0;
 }
