@@ -5,12 +5,21 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
+import { ClusterJobBackend } from './cluster/backend.js';
+import { NodeIdentity } from './cluster/identity.js';
+import { redactUrl } from './cluster/redis.js';
+import { standaloneView, type ClusterView } from './cluster/view.js';
 import type { ServerConfig } from './config/schema.js';
-import { FEATURES, type Feature } from './features.js';
+import type { Feature, FeatureServices } from './feature.js';
+import { FEATURES } from './features.js';
+import type { JobBackend } from './jobs/backend.js';
+import { JobService } from './jobs/service.js';
 import { createMetrics } from './metrics/metrics.js';
 import { PluginManager } from './plugins/manager.js';
 import { Registry } from './plugins/registry.js';
 import { BUNDLED_PLUGINS_DIR } from './paths.js';
+import { Lifecycle } from './lifecycle/lifecycle.js';
+import type { GpuProbeOptions } from './plugins/checks/gpu.js';
 import { ToolRunner } from './runner/tool-runner.js';
 import { detectIsolation, type IsolationInfo } from './sandbox/isolation.js';
 
@@ -18,6 +27,10 @@ export interface BastionServer {
   app: FastifyInstance;
   features: Feature[];
   ctx: ApiContext;
+  /** The job backend (standalone SQLite or cluster BullMQ) the features share. */
+  jobs: JobBackend;
+  /** This node's name and address. */
+  identity: NodeIdentity;
   logger: Logger;
   isolation: IsolationInfo;
   /** Resolves when every plugin has reached its first state after loading (readiness). */
@@ -32,9 +45,13 @@ export function pluginDirsOf(config: ServerConfig): string[] {
 }
 
 /** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
-export async function createServer(config: ServerConfig, options: { logger?: Logger } = {}): Promise<BastionServer> {
+export async function createServer(
+  config: ServerConfig,
+  options: { logger?: Logger; gpu?: GpuProbeOptions } = {},
+): Promise<BastionServer> {
   const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
-  mkdirSync(config.dataDir, { recursive: true });
+  // Owner-only when created here: plain-process workers (another uid) must not read jobs and their inputs.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const isolation = detectIsolation(config.isolation);
   if (isolation.warning) logger.warn(isolation.warning);
   const registry = new Registry((msg) => logger.warn(msg));
@@ -48,13 +65,28 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
       error: (m) => logger.error(m),
     },
     pluginDirsOf(config),
+    { gpu: options.gpu },
   );
-  const runner = new ToolRunner(registry, manager);
-  const metrics = createMetrics(registry);
+  const lifecycle = new Lifecycle();
+  const runner = new ToolRunner(registry, manager, lifecycle);
+  let jobs: JobBackend | null = null;
+  const metrics = createMetrics(registry, () => jobs?.queueStatus() ?? null);
   const auth = createAuth(config);
-  let ready = false;
-  const ctx: ApiContext = { config, registry, manager, runner, metrics, auth, isReady: () => ready };
-  const features: Feature[] = FEATURES.map((make) => make(ctx, logger));
+  const ctx: ApiContext = {
+    config,
+    registry,
+    manager,
+    runner,
+    metrics,
+    auth,
+    isReady: () => lifecycle.ready,
+    lifecycle,
+    queueStatus: () => jobs?.queueStatus() ?? null,
+  };
+  const identity = new NodeIdentity(config.nodeId, config.port);
+  const services = createJobBackend(ctx, logger, identity);
+  jobs = services.jobs;
+  const features: Feature[] = FEATURES.map((make) => make(ctx, logger, services));
   const app = await buildApp(ctx, { logger, routeSets: features.map((f) => (a) => f.routes(a)) });
   registry.on('state', (e) =>
     logger.info({ plugin: e.name, state: e.state, reason_code: e.reason_code }, `plugin ${e.name} → ${e.state}`),
@@ -64,8 +96,9 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
     .startAll()
     .catch((err: unknown) => logger.error({ err }, 'plugin loading failed'))
     .then(async () => {
+      if (lifecycle.draining) return; // stopped during startup: resume no jobs
       for (const f of features) await f.start?.();
-      ready = true;
+      lifecycle.markReady();
     });
 
   let closing: Promise<void> | null = null;
@@ -73,6 +106,8 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
     app,
     features,
     ctx,
+    jobs,
+    identity,
     logger,
     isolation,
     loaded,
@@ -81,16 +116,36 @@ export async function createServer(config: ServerConfig, options: { logger?: Log
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      return `http://${host}:${port}`;
+      const url = `http://${host}:${port}`;
+      identity.listening(url, port);
+      return url;
     },
     close() {
       closing ??= (async () => {
-        ready = false;
+        // Draining: /readyz 503, new calls and jobs SHUTTING_DOWN, the listener still open. Calls in flight (and
+        // already queued) get the grace, then are cut with SHUTTING_DOWN; a load still running is stopped too,
+        // so a stop during startup does not wait for slow plugins.
+        lifecycle.beginDrain();
+        await manager.stopAll(config.file.shutdownGraceMs);
         await loaded;
         for (const f of features) await f.stop?.();
-        await Promise.all([app.close(), manager.stopAll(config.file.shutdownGraceMs)]);
+        await app.close();
+        lifecycle.markStopped();
       })();
       return closing;
     },
   };
+}
+
+/** The job backend, built once: BullMQ on Redis with a queue URL (cluster mode), else SQLite (standalone). */
+function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeIdentity): FeatureServices {
+  const url = ctx.config.queueUrl ?? ctx.config.file.queue.url;
+  if (!url) {
+    const jobs = new JobService(ctx, logger, identity);
+    const cluster: ClusterView = standaloneView(identity, ctx.registry, () => jobs.runningCount);
+    return { jobs, cluster };
+  }
+  logger.info(`cluster mode: jobs go through ${redactUrl(url)} (prefix '${ctx.config.file.queue.prefix}')`);
+  const jobs = new ClusterJobBackend(ctx, logger, identity, url, ctx.config.file.queue);
+  return { jobs, cluster: jobs.nodes };
 }

@@ -1,8 +1,10 @@
+import type { ClusterQueue } from '@bastion/protocol';
 import type { ServerConfig } from '../config/schema.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { Registry } from '../plugins/registry.js';
 import type { ToolRunner } from '../runner/tool-runner.js';
+import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { Auth } from './auth.js';
 
 /** What the HTTP, WebSocket and MCP layers are given. */
@@ -14,4 +16,8 @@ export interface ApiContext {
   metrics: Metrics;
   auth: Auth;
   isReady: () => boolean;
+  /** Starting / ready / draining: whatever takes new work checks `lifecycle.assertAccepting()` first. */
+  lifecycle: Lifecycle;
+  /** Cluster mode: whether the job queue (Redis) is reachable; null in standalone mode. */
+  queueStatus: () => ClusterQueue | null;
 }

@@ -26,6 +26,8 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   insecure: { type: 'boolean' },
   isolation: { type: 'string' },
+  queue: { type: 'string' },
+  'node-id': { type: 'string' },
 } as const;
 
 function toInt(value: string | undefined, name: string, problems: string[]): number | undefined {
@@ -95,6 +97,8 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     hashedKeys,
     protectHealth: toBool(env.BASTION_PROTECT_HEALTH),
     isolation: flags.isolation ?? (env.BASTION_ISOLATION || undefined),
+    nodeId: flags['node-id'] ?? (env.BASTION_NODE_ID || null),
+    queueUrl: flags.queue ?? (env.BASTION_QUEUE_URL || parsedFile?.queue.url || null),
     file: parsedFile,
   };
   const result = serverConfigSchema.safeParse(input);

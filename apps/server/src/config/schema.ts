@@ -18,6 +18,51 @@ export const pluginOverridesSchema = z
   .strict();
 export type PluginOverrides = z.infer<typeof pluginOverridesSchema>;
 
+/** `redis://[:password@]HOST:PORT[/DB]` (or `rediss://` for TLS): the queue of cluster mode. */
+export const queueUrlSchema = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `'${value}' is not a URL; expected redis://HOST:PORT[/DB]` });
+    return;
+  }
+  const problem =
+    url.protocol !== 'redis:' && url.protocol !== 'rediss:'
+      ? `scheme '${url.protocol}' is not redis: or rediss:`
+      : !url.hostname
+        ? 'no host'
+        : !/^(\/\d{0,2})?$/.test(url.pathname)
+          ? `path '${url.pathname}' is not a database number (/0 to /99)`
+          : null;
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; expected redis://HOST:PORT[/DB]` });
+});
+
+/** Cluster mode (config file `queue`, docs/cluster.md). Without a `url` the server runs standalone. */
+export const queueSchema = z
+  .object({
+    url: queueUrlSchema.nullable().default(null),
+    /** Redis key prefix: nodes with the same prefix (and Redis) form one cluster. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)')
+      .default('bastion'),
+    /** How often nodes look for jobs whose node stopped renewing their lock (a dead node), in ms. */
+    stalledIntervalMs: positiveInt.min(100).default(30_000),
+    /** How often a node announces itself; a node silent for 3 beats leaves `GET /v1/cluster`. */
+    heartbeatMs: positiveInt.min(100).default(5_000),
+    /** A folder every node can read and write (NFS, object-store mount) for job inputs too large for Redis. */
+    sharedDir: z.string().min(1).nullable().default(null),
+    /** Job inputs up to this size (all binary args together) are kept in Redis; larger ones need `sharedDir`. */
+    maxInlineInputMb: z.number().min(0).max(256).default(8),
+    /** Extra attempts for a job whose plugin failed (crash, timeout, memory limit, TOOL_ERROR); 0 = fail at once. */
+    pluginFailureRetries: z.number().int().min(0).max(10).default(0),
+    /** Node deaths one job may survive before it fails with HOST_RESTARTED. */
+    maxNodeDeaths: z.number().int().min(0).max(100).default(3),
+  })
+  .strict();
+export type QueueSettings = z.infer<typeof queueSchema>;
+
 /** The config file (`--config FILE`). */
 export const configFileSchema = z
   .object({
@@ -33,6 +78,7 @@ export const configFileSchema = z
     /** WebSocket heartbeat: a ping every this many ms; a client that misses one whole interval is dropped. */
     wsHeartbeatMs: positiveInt.default(30_000),
     shutdownGraceMs: z.number().int().min(0).default(10_000),
+    queue: queueSchema.default(queueSchema.parse({})),
   })
   .strict();
 export type ConfigFile = z.infer<typeof configFileSchema>;
@@ -62,6 +108,14 @@ export const serverConfigSchema = z.object({
     .default([]),
   /** Sandbox strength; `auto` uses namespaces where the OS allows them. */
   isolation: z.enum(['auto', 'namespace', 'process']).default('auto'),
+  /** `--node-id`: this node's name in a cluster (default `<hostname>:<port>`). */
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, ., _, : and - only (at most 128)')
+    .nullable()
+    .default(null),
+  /** `--queue`: cluster mode's Redis (wins over the config file's `queue.url`); null = standalone. */
+  queueUrl: queueUrlSchema.nullable().default(null),
   file: configFileSchema.default(configFileSchema.parse({})),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;

@@ -31,6 +31,14 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       CREATE INDEX jobs_finished_at ON jobs (finished_at) WHERE finished_at IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    description: 'node that ran the job, attempts',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN node TEXT;
+      ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** Applies the migrations the database has not seen yet. Refuses a database newer than this code. */

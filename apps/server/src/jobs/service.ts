@@ -1,23 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type {
-  JobProgressPayload,
-  JobRecord,
-  JobStatus,
-  JobStatusPayload,
-  PartialResultPayload,
-} from '@bastion/protocol';
+import type { JobRecord } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
+import type { NodeIdentity } from '../cluster/identity.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { prepareArgs } from '../runner/args.js';
+import type { JobBackend, JobEvents, JobListQuery, JobPage } from './backend.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { JobStore } from './store.js';
 
-export interface JobEvents {
-  status: [JobStatusPayload & { plugin: string }];
-  progress: [JobProgressPayload & { plugin: string }];
-  partial: [PartialResultPayload & { plugin: string }];
-}
+export type { JobEvents } from './backend.js';
 
 interface Live {
   plugin: string;
@@ -44,7 +37,8 @@ const MAX_STAGE_CHARS = 200;
  * never fill the pool's own queue and starve direct calls. Emits status/progress/partial events for the
  * realtime hub. All state changes happen on the host's event loop (single writer).
  */
-export class JobService extends EventEmitter<JobEvents> {
+export class JobService extends EventEmitter<JobEvents> implements JobBackend {
+  readonly mode = 'standalone' as const;
   readonly store: JobStore;
   readonly #queues = new Map<string, string[]>();
   readonly #live = new Map<string, Live>();
@@ -57,6 +51,7 @@ export class JobService extends EventEmitter<JobEvents> {
   constructor(
     private readonly ctx: ApiContext,
     private readonly logger: Logger,
+    private readonly node: NodeIdentity,
   ) {
     super();
     this.store = new JobStore(ctx.config.dataDir);
@@ -121,9 +116,9 @@ export class JobService extends EventEmitter<JobEvents> {
   }
 
   /** Validates and stores a job, then queues it. Throws coded errors (404, 400, 503) for bad submissions. */
-  submit(plugin: string, tool: string, rawArgs: unknown): JobRecord {
-    if (this.#stopping)
-      throw new BastionError('PLUGIN_UNAVAILABLE', 'the server is stopping; submit the job again later');
+  async submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobRecord> {
+    this.ctx.lifecycle.assertAccepting();
+    if (this.#stopping) throw new BastionError('SHUTTING_DOWN', 'the server is stopping; submit the job again later');
     const info = this.ctx.runner.resolveTool(plugin, tool);
     let args: Record<string, unknown>;
     try {
@@ -147,23 +142,33 @@ export class JobService extends EventEmitter<JobEvents> {
   }
 
   /** A job with its live progress; null if unknown. */
-  get(id: string): JobRecord | null {
+  async get(id: string): Promise<JobRecord | null> {
+    return this.getSync(id);
+  }
+
+  getSync(id: string): JobRecord | null {
     const record = this.store.get(id);
     return record ? this.#overlay(record) : null;
   }
 
-  list(q: {
-    status?: JobStatus | undefined;
-    plugin?: string | undefined;
-    beforeSeq?: number | undefined;
-    limit: number;
-  }) {
-    const rows = this.store.list(q);
+  async list(q: JobListQuery): Promise<JobPage> {
+    const rows = this.store.list({
+      status: q.status,
+      plugin: q.plugin,
+      limit: q.limit,
+      beforeSeq: q.before === undefined ? undefined : decodeCursor(q.before),
+    });
     const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
     return {
       jobs: page.map((r) => this.#overlay(r.record)),
-      nextBeforeSeq: rows.length > q.limit ? (page.at(-1)?.seq ?? null) : null,
+      next_before: rows.length > q.limit && last ? encodeCursor(last.seq) : null,
     };
+  }
+
+  /** Standalone mode has no queue link to report. */
+  queueStatus(): null {
+    return null;
   }
 
   /**
@@ -194,7 +199,7 @@ export class JobService extends EventEmitter<JobEvents> {
       if (queue && i >= 0) queue.splice(i, 1);
       this.#finish(id, 'cancelled', { error: { code: 'CANCELLED', message: 'the job was cancelled' } });
     }
-    return this.get(id) ?? record;
+    return this.getSync(id) ?? record;
   }
 
   /** Deletes finished jobs (and their input files) older than jobRetentionHours. */
@@ -226,7 +231,8 @@ export class JobService extends EventEmitter<JobEvents> {
 
   /** Starts queued jobs of a plugin while it has fewer than `concurrency` running. */
   #dispatch(plugin: string): void {
-    if (!this.#started || this.#stopping || this.#retryTimers.has(plugin)) return;
+    // Draining: queued jobs stay queued (resumed at the next start); only running ones get the grace.
+    if (!this.#started || this.#stopping || this.ctx.lifecycle.draining || this.#retryTimers.has(plugin)) return;
     const queue = this.#queues.get(plugin);
     if (!queue?.length) return;
     if (!this.ctx.registry.has(plugin)) {
@@ -249,7 +255,7 @@ export class JobService extends EventEmitter<JobEvents> {
   async #run(plugin: string, id: string): Promise<void> {
     let args: Record<string, unknown>;
     try {
-      if (!this.store.markRunning(id)) return; // cancelled or finished meanwhile
+      if (!this.store.markRunning(id, this.node.id)) return; // cancelled or finished meanwhile
       args = this.store.loadArgs(id);
     } catch (err) {
       this.logger.error({ err, job: id }, 'jobs: could not start job');
@@ -299,6 +305,11 @@ export class JobService extends EventEmitter<JobEvents> {
         this.#emitStatus(this.store.get(id));
       } else if (e.code === 'CANCELLED') {
         this.#finish(id, 'cancelled', { error: { code: 'CANCELLED', message: 'the job was cancelled' } });
+      } else if (e.code === 'SHUTTING_DOWN') {
+        // Cut by the shutdown grace: the documented job code for a stop of the host.
+        this.#finish(id, 'failed', {
+          error: { code: 'HOST_RESTARTED', message: 'the server stopped while this job was running; submit it again' },
+        });
       } else {
         this.#finish(id, 'failed', { error: { code: e.code, message: e.message } });
       }

@@ -20,6 +20,8 @@ interface Row {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  node: string | null;
+  attempts: number;
 }
 
 export interface StoredJob {
@@ -50,6 +52,8 @@ function toRecord(row: Row): JobRecord {
     created_at: row.created_at,
     started_at: row.started_at,
     finished_at: row.finished_at,
+    node: row.node,
+    attempts: row.attempts,
   };
 }
 
@@ -64,7 +68,7 @@ export class JobStore {
   readonly #stmts: {
     insert: Statement;
     get: Statement<[string], Row>;
-    running: Statement<[string, string, string]>;
+    running: Statement<[string, string, string, string]>;
     requeue: Statement<[string]>;
     progress: Statement<[number, string | null, string]>;
     finish: Statement;
@@ -89,10 +93,12 @@ export class JobStore {
       ),
       get: this.#db.prepare<[string], Row>('SELECT * FROM jobs WHERE id = ?'),
       running: this.#db.prepare(
-        `UPDATE jobs SET status = 'running', started_at = ?, progress = 0, stage = NULL WHERE id = ? AND status = ?`,
+        `UPDATE jobs SET status = 'running', started_at = ?, node = ?, attempts = attempts + 1, progress = 0, stage = NULL
+         WHERE id = ? AND status = ?`,
       ),
       requeue: this.#db.prepare(
-        `UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`,
+        `UPDATE jobs SET status = 'queued', started_at = NULL, node = NULL, attempts = MAX(0, attempts - 1)
+         WHERE id = ? AND status = 'running'`,
       ),
       progress: this.#db.prepare(`UPDATE jobs SET progress = ?, stage = ? WHERE id = ? AND status = 'running'`),
       finish: this.#db.prepare(
@@ -170,11 +176,11 @@ export class JobStore {
   }
 
   /** queued → running; false if the job was not queued any more (e.g. cancelled meanwhile). */
-  markRunning(id: string): boolean {
-    return this.#stmts.running.run(nowIso(), id, 'queued').changes === 1;
+  markRunning(id: string, node: string): boolean {
+    return this.#stmts.running.run(nowIso(), node, id, 'queued').changes === 1;
   }
 
-  /** running → queued (the plugin's queue was full; the job will be retried). */
+  /** running → queued (the plugin's queue was full; the job will be retried, so this start does not count). */
   requeue(id: string): boolean {
     return this.#stmts.requeue.run(id).changes === 1;
   }

@@ -1,12 +1,16 @@
 import { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
-import { PLUGIN_STATES } from '@bastion/protocol';
+import { PLUGIN_STATES, type ClusterQueue } from '@bastion/protocol';
 import type { Registry } from '../plugins/registry.js';
 
 /**
  * Prometheus metrics. Call outcomes are counted as they happen (labelled with the error registry's codes);
  * plugin state and worker memory are read from registry snapshots at scrape time.
  */
-export function createMetrics(registry: Registry): {
+export function createMetrics(
+  registry: Registry,
+  /** Cluster mode's queue link (null in standalone mode, which exports no queue metric). */
+  queue: () => ClusterQueue | null = () => null,
+): {
   contentType: string;
   render: () => Promise<string>;
   countError: (code: string) => void;
@@ -85,6 +89,16 @@ export function createMetrics(registry: Registry): {
         this.inc({ plugin: h.name, kind: 'crash' }, h.crash_count);
         this.inc({ plugin: h.name, kind: 'timeout' }, h.timeout_count);
       }
+    },
+  });
+  new Gauge({
+    name: 'bastion_queue_connected',
+    help: 'Cluster mode: 1 while the job queue (Redis) is reachable, 0 while it is not',
+    registers: [prom],
+    collect() {
+      this.reset();
+      const q = queue();
+      if (q) this.set(q.connected ? 1 : 0);
     },
   });
   registry.on('call', (e) => {

@@ -2,12 +2,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { JobListResponse, JobRecord } from '@bastion/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobsFeature } from '../../src/jobs/feature.js';
+import { JobService } from '../../src/jobs/service.js';
 import { expectStillServing, fixtureSubset, startTestServer, type TestServer } from '../helpers/server.js';
 import { getJob, http, isFinished, submitJob, waitJob } from './helpers.js';
 
 const JOB_KEYS = [
   'job_id',
+  'node',
+  'attempts',
   'plugin',
   'tool',
   'status',
@@ -47,6 +49,8 @@ describe('jobs: lifecycle over real HTTP', () => {
       progress: 100,
       result: { text: 'hello' },
       error: null,
+      node: t.server.identity.id,
+      attempts: 1,
     });
     expect(job.created_at).toMatch(ISO);
     expect(job.started_at).toMatch(ISO);
@@ -232,7 +236,8 @@ describe('jobs: lifecycle over real HTTP', () => {
     await waitJob(base, sub.body.job_id, isFinished);
     const dir = path.join(t.dataDir, 'jobs', sub.body.job_id);
     expect(existsSync(dir)).toBe(true);
-    const jobs = (t.server.features.find((f) => f.name === 'jobs') as JobsFeature).jobs;
+    const jobs = t.server.jobs;
+    if (!(jobs instanceof JobService)) throw new Error('standalone mode uses the SQLite job service');
     expect(jobs.sweep(Date.now())).toBe(0); // nothing is 168 h old yet
     expect(jobs.sweep(Date.now() + 169 * 3_600_000)).toBeGreaterThan(0);
     expect(existsSync(dir)).toBe(false);

@@ -1,9 +1,8 @@
 import websocket from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Feature } from '../../features.js';
+import type { Feature, FeatureServices } from '../../feature.js';
 import { BastionError } from '../../errors/bastion-error.js';
-import { jobServiceOf } from '../../jobs/feature.js';
 import type { ApiContext } from '../context.js';
 import { StreamSession } from '../stream/session.js';
 import { RealtimeHub } from './hub.js';
@@ -34,8 +33,7 @@ const needsUpgrade = (path: string) => async (_request: FastifyRequest, _reply: 
 };
 
 /** `/v1/realtime` (server push) and `/v1/stream` (live frames) over one @fastify/websocket registration. */
-export function realtimeFeature(ctx: ApiContext, logger: Logger): RealtimeFeature {
-  const jobs = jobServiceOf(ctx, logger);
+export function realtimeFeature(ctx: ApiContext, logger: Logger, { jobs }: FeatureServices): RealtimeFeature {
   const file = ctx.config.file;
   const maxFrameBytes = file.maxFrameMb * 1024 * 1024;
   const hub = new RealtimeHub(ctx.registry, jobs, logger, { heartbeatMs: file.wsHeartbeatMs });

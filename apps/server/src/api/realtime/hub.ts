@@ -2,7 +2,7 @@ import type { ErrorCode, RealtimeServerPayloads } from '@bastion/protocol';
 import { WS_CLOSE } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
-import type { JobEvents, JobService } from '../../jobs/service.js';
+import type { JobBackend, JobEvents } from '../../jobs/backend.js';
 import type { Registry, StateEvent } from '../../plugins/registry.js';
 import { rawToBuffer } from './raw.js';
 import { DEFAULT_OUTBOUND_LIMITS, Outbound, type OutboundLimits } from './outbound.js';
@@ -88,7 +88,7 @@ export class RealtimeHub {
 
   constructor(
     private readonly registry: Registry,
-    private readonly jobs: JobService,
+    private readonly jobs: JobBackend,
     private readonly logger: Logger,
     options: Partial<HubOptions> = {},
   ) {
@@ -273,7 +273,7 @@ export class RealtimeHub {
       conn.error('BAD_REQUEST', `${type} needs {"payload": {"topics": [...]}}; ${TOPIC_HELP}`);
       return;
     }
-    const snapshots: string[] = [];
+    const wanted: string[] = [];
     for (const topic of topics as string[]) {
       if (type === 'unsubscribe') {
         conn.topics.delete(topic);
@@ -282,13 +282,8 @@ export class RealtimeHub {
       if (topic === 'plugins' || topic === 'jobs') {
         conn.topics.add(topic);
       } else if (/^job:[A-Za-z0-9-]{1,64}$/.test(topic)) {
-        const id = topic.slice(4);
-        if (!this.#jobExists(id)) {
-          conn.error('JOB_NOT_FOUND', `cannot subscribe to '${topic}': no job '${id}'`);
-          continue;
-        }
-        conn.topics.add(topic);
-        snapshots.push(id);
+        wanted.push(topic);
+        continue;
       } else {
         conn.error('BAD_REQUEST', `unknown topic '${topic.slice(0, 80)}'; ${TOPIC_HELP}`);
         continue;
@@ -299,23 +294,39 @@ export class RealtimeHub {
         break;
       }
     }
-    conn.send('subscribed', { topics: [...conn.topics] });
-    // A job may have finished before the client subscribed: tell it where the job stands now.
-    for (const id of snapshots) {
-      const job = this.#jobSafe(id);
-      if (job) conn.send('job_status', { job_id: job.job_id, status: job.status, error: job.error });
+    if (!wanted.length) {
+      conn.send('subscribed', { topics: [...conn.topics] });
+      return;
     }
+    // Job topics need a lookup (in cluster mode, in Redis): answer once every named job has been checked.
+    void Promise.all(wanted.map(async (topic) => ({ topic, job: await this.#jobSafe(topic.slice(4)) }))).then(
+      (found) => {
+        const snapshots: NonNullable<(typeof found)[number]['job']>[] = [];
+        for (const { topic, job } of found) {
+          if (!job) {
+            conn.error('JOB_NOT_FOUND', `cannot subscribe to '${topic}': no job '${topic.slice(4)}'`);
+            continue;
+          }
+          if (conn.topics.size >= this.#opts.maxTopics) {
+            conn.error('BAD_REQUEST', `too many topics (at most ${this.#opts.maxTopics} per connection)`);
+            break;
+          }
+          conn.topics.add(topic);
+          snapshots.push(job);
+        }
+        conn.send('subscribed', { topics: [...conn.topics] });
+        // A job may have finished before the client subscribed: tell it where the job stands now.
+        for (const job of snapshots)
+          conn.send('job_status', { job_id: job.job_id, status: job.status, error: job.error });
+      },
+    );
   }
 
-  #jobSafe(id: string) {
+  async #jobSafe(id: string) {
     try {
-      return this.jobs.get(id);
+      return await this.jobs.get(id);
     } catch {
       return null;
     }
-  }
-
-  #jobExists(id: string): boolean {
-    return this.#jobSafe(id) !== null;
   }
 }

@@ -1,0 +1,289 @@
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import type { ErrorCode, JobStatus } from '@bastion/protocol';
+import type { Logger } from 'pino';
+import type { ApiContext } from '../api/context.js';
+import type { QueueSettings } from '../config/schema.js';
+import { BastionError } from '../errors/bastion-error.js';
+import type { JobEvents } from '../jobs/backend.js';
+import type { ClusterEventBus } from './event-bus.js';
+import type { NodeIdentity } from './identity.js';
+import type { InputRefs, JobInputs } from './inputs.js';
+import type { ClusterJobRecords, FinalStatus, Outcome } from './job-records.js';
+import type { ClusterKeys } from './keys.js';
+import type { RedisLink } from './redis.js';
+
+/** What a BullMQ job of Bastion carries (the record itself lives in {@link ClusterJobRecords}). */
+export interface QueuedJobData {
+  tool: string;
+  inputs: InputRefs;
+}
+
+interface LiveRun {
+  plugin: string;
+  controller: AbortController;
+  /** Set on a clean shutdown: the job goes back to the queue instead of failing. */
+  handback: boolean;
+  progress: number;
+  stage: string | null;
+  persistedAt: number;
+  partials: number;
+  done: Promise<void>;
+}
+
+/** Progress is written to Redis at most this often per job (every update is still pushed live). */
+const PERSIST_PROGRESS_MS = 1000;
+/** How long a job waits before retrying when the plugin's own queue was full of direct calls (PLUGIN_BUSY). */
+const BUSY_RETRY_MS = 500;
+const MAX_STAGE_CHARS = 200;
+/** Plugin failures a job may be retried after, when the operator opts in (`queue.pluginFailureRetries`). */
+const PLUGIN_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
+  'PLUGIN_CRASHED',
+  'PLUGIN_TIMEOUT',
+  'PLUGIN_MEMORY_LIMIT',
+  'TOOL_ERROR',
+  'INVALID_OUTPUT',
+]);
+
+export interface ExecutorDeps {
+  ctx: ApiContext;
+  link: RedisLink;
+  keys: ClusterKeys;
+  records: ClusterJobRecords;
+  inputs: JobInputs;
+  bus: ClusterEventBus;
+  identity: NodeIdentity;
+  settings: QueueSettings;
+  logger: Logger;
+  /** Hands an event to this node's listeners (the realtime hub); the executor also publishes it to peers. */
+  emit: <K extends keyof JobEvents>(kind: K, payload: JobEvents[K][0]) => void;
+}
+
+/**
+ * Runs this node's share of the cluster's jobs: one BullMQ Worker per plugin that is available here
+ * (INITIALIZED or RUNNING) with the plugin's `concurrency`; a plugin that becomes UNAVAILABLE, FAILED or is
+ * reloading pauses its Worker, so its queue is left to other nodes, and resumes when the plugin is back.
+ * Each job goes through the same ToolRunner path as a standalone job (mode `job`, `jobTimeoutMs`, sandbox).
+ * BullMQ's lock, renewed while a job runs, is what tells the other nodes this one is alive: a node that dies
+ * stops renewing it, and after `stalledIntervalMs` another node's stalled check puts the job back in the queue.
+ */
+export class JobExecutor {
+  readonly live = new Map<string, LiveRun>();
+  readonly #workers = new Map<string, Worker<QueuedJobData, null>>();
+  #started = false;
+  #stopping = false;
+  readonly #onState = (e: { name: string }): void => this.#sync(e.name);
+
+  constructor(private readonly d: ExecutorDeps) {}
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.d.ctx.registry.on('state', this.#onState);
+    for (const name of this.d.ctx.registry.names()) this.#sync(name);
+  }
+
+  /** Aborts a job if it runs here (a cancel from any node). */
+  abort(jobId: string): void {
+    this.live.get(jobId)?.controller.abort();
+  }
+
+  /** The live progress of a job running here, if any. */
+  progressOf(jobId: string): { progress: number; stage: string | null } | null {
+    const live = this.live.get(jobId);
+    return live ? { progress: live.progress, stage: live.stage } : null;
+  }
+
+  /**
+   * Takes no new jobs, lets running ones finish within `graceMs`, then hands the rest back to the queue at once
+   * (another node restarts them) instead of leaving them for the stalled check.
+   */
+  async stop(graceMs: number): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.d.ctx.registry.off('state', this.#onState);
+    await Promise.all([...this.#workers.values()].map((w) => w.pause(true).catch(() => {})));
+    const deadline = Date.now() + graceMs;
+    while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const left = [...this.live.values()];
+    for (const run of left) {
+      run.handback = true;
+      run.controller.abort();
+    }
+    if (left.length) {
+      this.d.logger.info(`cluster: handing ${left.length} running job(s) back to the queue`);
+      await Promise.race([Promise.all(left.map((r) => r.done)), new Promise((r) => setTimeout(r, 5000).unref())]);
+    }
+    await Promise.race([
+      Promise.all([...this.#workers.values()].map((w) => w.close().catch(() => {}))),
+      new Promise((r) => setTimeout(r, 5000).unref()),
+    ]);
+    this.#workers.clear();
+  }
+
+  #sync(plugin: string): void {
+    if (!this.#started || this.#stopping) return;
+    const state = this.d.ctx.registry.state(plugin);
+    const available = state === 'INITIALIZED' || state === 'RUNNING';
+    const worker = this.#workers.get(plugin);
+    if (available) {
+      const concurrency = Math.max(1, this.d.ctx.registry.limits(plugin).concurrency);
+      if (!worker) {
+        this.#workers.set(plugin, this.#createWorker(plugin, concurrency));
+        return;
+      }
+      if (worker.concurrency !== concurrency) worker.concurrency = concurrency;
+      if (worker.isPaused()) {
+        this.d.logger.info(`cluster: plugin ${plugin} is available again; taking its jobs`);
+        void worker.resume();
+      }
+    } else if (worker && !worker.isPaused()) {
+      this.d.logger.info(`cluster: plugin ${plugin} is ${state ?? 'gone'}; leaving its jobs to other nodes`);
+      void worker.pause(true).catch(() => {});
+    }
+  }
+
+  #createWorker(plugin: string, concurrency: number): Worker<QueuedJobData, null> {
+    const { settings } = this.d;
+    const worker = new Worker<QueuedJobData, null>(plugin, (job, token) => this.#process(plugin, job, token ?? ''), {
+      connection: this.d.link.blocking,
+      prefix: this.d.keys.bullPrefix,
+      concurrency,
+      // The lock is renewed every lockDuration / 2 while the job runs; once a dead node's lock expires, the
+      // next stalled check (on any node) moves the job back to the queue.
+      lockDuration: settings.stalledIntervalMs,
+      stalledInterval: settings.stalledIntervalMs,
+      // Node deaths are counted by Bastion (queue.maxNodeDeaths), which fails the job with a coded error.
+      maxStalledCount: 1_000_000,
+      // Seconds a worker blocks waiting for a job before it looks again.
+      drainDelay: 2,
+    });
+    worker.on('error', (err) => this.d.logger.debug({ err, plugin }, 'cluster: worker error'));
+    worker.on('stalled', (jobId) =>
+      this.d.logger.warn(`cluster: job ${jobId} (${plugin}) lost its node; it goes back to the queue for another`),
+    );
+    return worker;
+  }
+
+  async #process(plugin: string, job: Job<QueuedJobData, null>, token: string): Promise<null> {
+    const id = job.id ?? '';
+    const { records, identity, settings, logger } = this.d;
+    const run = `${identity.id}|${token}`;
+    const attempts = await records.start(id, identity.id, run);
+    if (attempts === 0) return null; // finished or gone meanwhile
+    if (attempts === -1) {
+      this.#emitStatus(id, plugin, 'cancelled', { code: 'CANCELLED', message: 'the job was cancelled' });
+      await this.d.inputs.remove(id);
+      return null;
+    }
+    const maxAttempts = 1 + settings.maxNodeDeaths + settings.pluginFailureRetries;
+    if (attempts > maxAttempts) {
+      await this.#finish(id, plugin, run, 'failed', {
+        error: {
+          code: 'HOST_RESTARTED',
+          message: `the job was started ${attempts - 1} times and the node running it stopped each time (queue.maxNodeDeaths ${settings.maxNodeDeaths}); submit it again`,
+        },
+      });
+      return null;
+    }
+    let settle!: () => void;
+    const live: LiveRun = {
+      plugin,
+      controller: new AbortController(),
+      handback: false,
+      progress: 0,
+      stage: null,
+      persistedAt: 0,
+      partials: 0,
+      done: new Promise<void>((r) => (settle = r)),
+    };
+    this.live.set(id, live);
+    this.#emitStatus(id, plugin, 'running', null);
+    try {
+      // A cancel that arrived between the claim and now was published before we listened for it.
+      if (await records.cancelAsked(id)) live.controller.abort();
+      const args = await this.d.inputs.load(id, job.data.inputs);
+      const { result } = await this.d.ctx.runner.run({
+        plugin,
+        tool: job.data.tool,
+        args,
+        mode: 'job',
+        signal: live.controller.signal,
+        onProgress: (pct, stage) => this.#onProgress(id, run, live, pct, stage),
+        onPartial: (value) => {
+          if (this.live.get(id) !== live) return;
+          this.d.emit('partial', { job_id: id, index: live.partials++, result: value, plugin });
+        },
+      });
+      await this.#finish(id, plugin, run, 'succeeded', { result, progress: 100, stage: live.stage });
+      return null;
+    } catch (err) {
+      const e =
+        err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
+      if (!(err instanceof BastionError)) logger.error({ err, job: id }, 'cluster: unexpected error running a job');
+      if (live.handback) {
+        // Clean shutdown: back to the queue at once, for another node; this start still counts as an attempt.
+        await records.requeue(id, run, false);
+        await job.moveToWait(token);
+        this.#emitStatus(id, plugin, 'queued', null);
+        throw new WaitingError();
+      }
+      if (e.code === 'PLUGIN_BUSY' && !live.controller.signal.aborted && !this.#stopping) {
+        // The plugin's own queue is full of direct calls here: retry a little later (any node), not an attempt.
+        await records.requeue(id, run, true);
+        await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+        this.#emitStatus(id, plugin, 'queued', null);
+        throw new DelayedError();
+      }
+      if (e.code === 'CANCELLED') {
+        await this.#finish(id, plugin, run, 'cancelled', {
+          error: { code: 'CANCELLED', message: 'the job was cancelled' },
+        });
+        return null;
+      }
+      if (PLUGIN_FAILURES.has(e.code) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+        // The operator opted in to retries of plugin failures: BullMQ retries it (on any node) after a backoff.
+        await records.requeue(id, run, false);
+        this.#emitStatus(id, plugin, 'queued', null);
+        throw new Error(`${e.code}: ${e.message}`, { cause: err });
+      }
+      await this.#finish(id, plugin, run, 'failed', { error: { code: e.code, message: e.message } });
+      return null;
+    } finally {
+      this.live.delete(id);
+      settle();
+    }
+  }
+
+  #onProgress(id: string, run: string, live: LiveRun, pct: number, stage: string | null): void {
+    if (this.live.get(id) !== live || !Number.isFinite(pct)) return;
+    live.progress = Math.round(Math.min(100, Math.max(0, pct)) * 100) / 100;
+    live.stage = typeof stage === 'string' ? stage.slice(0, MAX_STAGE_CHARS) : null;
+    const now = Date.now();
+    if (now - live.persistedAt >= PERSIST_PROGRESS_MS && this.d.link.connected) {
+      live.persistedAt = now;
+      this.d.records.progress(id, run, live.progress, live.stage).catch(() => {});
+    }
+    this.d.emit('progress', { job_id: id, progress: live.progress, stage: live.stage, plugin: live.plugin });
+  }
+
+  async #finish(id: string, plugin: string, run: string, status: FinalStatus, outcome: Outcome): Promise<void> {
+    const live = this.live.get(id);
+    const changed = await this.d.records.finish(id, run, status, {
+      ...outcome,
+      progress: outcome.progress ?? live?.progress,
+      stage: outcome.stage ?? live?.stage ?? null,
+    });
+    if (!changed) return; // cancelled meanwhile, or another node took the job over
+    this.#emitStatus(id, plugin, status, outcome.error ?? null);
+    await this.d.inputs.remove(id);
+  }
+
+  #emitStatus(id: string, plugin: string, status: JobStatus, error: { code: string; message: string } | null): void {
+    this.d.emit('status', {
+      job_id: id,
+      status,
+      error: error ? { code: error.code as ErrorCode, message: error.message } : null,
+      plugin,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import type { EventEmitter } from 'node:events';
+import type {
+  ClusterQueue,
+  JobProgressPayload,
+  JobRecord,
+  JobStatus,
+  JobStatusPayload,
+  PartialResultPayload,
+} from '@bastion/protocol';
+
+/** Job events for the realtime hub; in cluster mode they include jobs running on other nodes. */
+export interface JobEvents {
+  status: [JobStatusPayload & { plugin: string }];
+  progress: [JobProgressPayload & { plugin: string }];
+  partial: [PartialResultPayload & { plugin: string }];
+}
+
+export interface JobListQuery {
+  status?: JobStatus | undefined;
+  plugin?: string | undefined;
+  /** The opaque `next_before` cursor of a previous page. */
+  before?: string | undefined;
+  limit: number;
+}
+
+export interface JobPage {
+  jobs: JobRecord[];
+  next_before: string | null;
+}
+
+/**
+ * Where jobs are kept and run: {@link JobService} (standalone, SQLite) or the cluster backend (BullMQ on Redis).
+ * The HTTP routes, the realtime hub and MCP see only this. Every method throws coded BastionErrors.
+ */
+export interface JobBackend extends EventEmitter<JobEvents> {
+  readonly mode: 'standalone' | 'cluster';
+  /** After startup loading: resume or start consuming queued jobs. */
+  start(): void | Promise<void>;
+  /** On shutdown: stop taking jobs, let running ones finish within the grace, then wind down the rest. */
+  stop(): Promise<void>;
+  submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobRecord>;
+  get(id: string): Promise<JobRecord | null>;
+  list(q: JobListQuery): Promise<JobPage>;
+  /** Cancels a queued or running job wherever it runs; answers the job once it has stopped. */
+  cancel(id: string): Promise<JobRecord>;
+  /** Jobs this node is executing right now. */
+  readonly runningCount: number;
+  /** The queue link (null in standalone mode, which has none). */
+  queueStatus(): ClusterQueue | null;
+}
