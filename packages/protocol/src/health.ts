@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ErrorInfoSchema } from './errors.js';
 
 /** The five lifecycle states (the lifecycle, docs/architecture.md). */
 export const PLUGIN_STATES = ['LOADED', 'INITIALIZED', 'RUNNING', 'FAILED', 'UNAVAILABLE'] as const;
@@ -69,12 +68,6 @@ export type HealthRecord = z.infer<typeof HealthRecordSchema>;
 /** Every key of a health record, in contract order; `bastion audit` and tests check records against it. */
 export const HEALTH_RECORD_KEYS = HealthRecordSchema.keyof().options;
 
-/**
- * `GET /healthz` → 200 always; `GET /readyz` → 200 `{ok: true}` once startup loading has finished, else 503
- * `{ok: false}`, with an `error` when a cause is known (e.g. the cluster's queue is unreachable).
- */
-export const ProbeResponseSchema = z.object({
-  ok: z.boolean(),
-  error: ErrorInfoSchema.pick({ code: true, message: true }).optional(),
-});
+/** `GET /healthz` → 200 always; `GET /readyz` → 200 once startup loading has finished (else a 503 error body). */
+export const ProbeResponseSchema = z.object({ ok: z.literal(true) });
 export type ProbeResponse = z.infer<typeof ProbeResponseSchema>;

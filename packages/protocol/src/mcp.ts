@@ -10,3 +10,14 @@ export const JsonRpcErrorResponseSchema = z.object({
   id: z.union([z.string(), z.number(), z.null()]),
 });
 export type JsonRpcErrorResponse = z.infer<typeof JsonRpcErrorResponseSchema>;
+
+/** One JSON-RPC 2.0 message a client POSTs to `/mcp` (request, notification or response); the SDK checks the rest. */
+export const JsonRpcMessageSchema = z.looseObject({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.string(), z.number()]).optional(),
+  method: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The body of `POST /mcp`: one message or a batch. */
+export const JsonRpcBodySchema = z.union([JsonRpcMessageSchema, z.array(JsonRpcMessageSchema)]);

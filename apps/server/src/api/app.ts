@@ -1,9 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
-import swagger from '@fastify/swagger';
 import type { Access } from './auth.js';
 import type { ApiContext } from './context.js';
 import { installErrorHandling, sendError, toBastionError } from './error-handler.js';
+import { registerOpenApi } from './openapi/document.js';
 import { healthRoutes } from './routes/health.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { probeRoutes } from './routes/probes.js';
@@ -43,18 +43,7 @@ export async function buildApp(
   await app.register(multipart, {
     limits: { fileSize: maxBytes, files: 16, fields: 64, parts: 80, fieldSize: 16 * 1024 * 1024 },
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Bastion', version: '1', description: 'Computer-vision analysis server with sandboxed plugins' },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          bearer: { type: 'http', scheme: 'bearer' },
-        },
-      },
-    },
-  });
+  await registerOpenApi(app);
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access ?? 'user';
