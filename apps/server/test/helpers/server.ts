@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { serverConfigSchema, type ServerConfigInput } from '../../src/config/schema.js';
+import type { GpuProbeOptions } from '../../src/plugins/checks/gpu.js';
 import { createServer, type BastionServer } from '../../src/server.js';
 
 export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'plugins');
@@ -21,7 +22,14 @@ export interface TestServer {
  * Pass `listen: true` for tests that need real sockets (WebSocket, MCP, end-to-end); otherwise use app.inject().
  */
 export async function startTestServer(
-  opts: { config?: Partial<ServerConfigInput>; listen?: boolean; pluginsDirs?: string[]; dataDir?: string } = {},
+  opts: {
+    config?: Partial<ServerConfigInput>;
+    listen?: boolean;
+    pluginsDirs?: string[];
+    dataDir?: string;
+    /** How the GPU probe looks (see gpu.ts helpers); default: this machine's real nvidia-smi and driver. */
+    gpu?: GpuProbeOptions;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'bastion-test-'));
   const config = serverConfigSchema.parse({
@@ -32,7 +40,10 @@ export async function startTestServer(
     logLevel: 'silent',
     ...opts.config,
   });
-  const server = await createServer(config, { logger: pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }) });
+  const server = await createServer(config, {
+    logger: pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
+    ...(opts.gpu ? { gpu: opts.gpu } : {}),
+  });
   await server.loaded;
   const url = opts.listen ? await server.listen() : '';
   return {

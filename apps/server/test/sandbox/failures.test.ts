@@ -1,6 +1,7 @@
 import type { HealthRecord } from '@bastion/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectStillServing, runTool, startTestServer, type TestServer } from '../helpers/server.js';
+import { noGpu, oneGpu } from '../helpers/gpu.js';
+import { expectStillServing, fixtureSubset, runTool, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
  * One small real plugin per failure mode (test/fixtures/plugins), under shrunken limits (timeoutMs 2000,
@@ -15,7 +16,8 @@ describe('failure fixtures', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestServer();
+    // The GPU probe is driven explicitly, so these pass on a machine with a GPU as well as without.
+    t = await startTestServer({ gpu: noGpu() });
   });
   afterAll(() => t.close());
 
@@ -50,9 +52,16 @@ describe('failure fixtures', () => {
     }
 
     it('a worker that dies while loading is LOAD_CRASHED and counted as a crash', async () => {
-      // covered by the manager: import-hangs is killed for its timeout (not a crash)
-      const h = await health('import-hangs');
-      expect(h.crash_count).toBe(0);
+      const h = await health('init-exits');
+      expect([h.state, h.reason_code]).toEqual(['FAILED', 'LOAD_CRASHED']);
+      expect(h.reason).toMatch(/exited with code 7/);
+      expect(h.crash_count).toBe(1);
+      expect(h.timeout_count).toBe(0);
+      const call = await runTool(t.server, 'init-exits', 'run');
+      expect(call.body.error?.code).toBe('PLUGIN_FAILED');
+      // A load that times out is not a crash.
+      expect((await health('import-hangs')).crash_count).toBe(0);
+      await expectStillServing(t.server);
     });
   });
 
@@ -138,6 +147,95 @@ describe('failure fixtures', () => {
     }
   });
 
+  describe('values a plugin hands back that the worker cannot encode', () => {
+    for (const tool of ['getter', 'proxy', 'revoked', 'tostring', 'symbol', 'error_proxy']) {
+      it(`throwing a hostile value (${tool}) → 422 TOOL_ERROR with a placeholder, worker alive`, async () => {
+        const call = await runTool(t.server, 'hostile-throws', tool);
+        expect(call.status).toBe(422);
+        expect(call.body.error?.code).toBe('TOOL_ERROR');
+        expect(call.body.error?.message.length).toBeGreaterThan(0);
+        const h = await health('hostile-throws');
+        expect(h.state).toBe('INITIALIZED');
+        expect([h.crash_count, h.timeout_count]).toEqual([0, 0]);
+        await expectStillServing(t.server);
+      });
+    }
+
+    const lossy: Array<[string, RegExp]> = [
+      ['function', /result\.items\[2\]\.fn is a function/],
+      ['symbol', /result\.s is a symbol/],
+      ['bigint', /result\.deep\.n is a BigInt/],
+      ['undefined_in_array', /result\.list\[1\] is undefined in an array/],
+      ['nan', /result\.score is NaN/],
+      ['infinity', /result\[0\]\.v is Infinity/],
+      ['map', /result\.m is a Map/],
+      ['set', /result\.s is a Set/],
+      ['typed_array', /result\.pixels is binary data/],
+      ['buffer', /result\.data is binary data/],
+      ['odd_key', /result\["a b"\]\.f is a function/],
+      ['to_json_throws', /reading it threw/],
+      ['getter_throws', /reading it threw/],
+      ['proxy', /reading it threw/],
+      ['revoked', /reading it threw|revoked/],
+    ];
+    for (const [tool, message] of lossy) {
+      it(`a result JSON would change (${tool}) → 502 INVALID_OUTPUT naming it, still available`, async () => {
+        const call = await runTool(t.server, 'hostile-output', tool);
+        expect(call.status).toBe(502);
+        expect(call.body.error?.code).toBe('INVALID_OUTPUT');
+        expect(call.body.error?.message).toMatch(message);
+        const h = await health('hostile-output');
+        expect(h.state).toBe('INITIALIZED');
+        expect([h.crash_count, h.timeout_count]).toEqual([0, 0]);
+        await expectStillServing(t.server);
+      });
+    }
+
+    it('a Date becomes its ISO string and an undefined property is left out, as JSON does', async () => {
+      const call = await runTool(t.server, 'hostile-output', 'date');
+      expect(call.status).toBe(200);
+      expect(call.body.result).toEqual({ at: '2026-01-02T03:04:05.000Z', nested: [null, true, 'x'] });
+    });
+  });
+
+  describe("a plugin's InputError is the caller's mistake", () => {
+    it('→ 400 INVALID_INPUT with its message and details; no failure counter changes', async () => {
+      const before = await health('input-error');
+      const call = await runTool(t.server, 'input-error', 'run');
+      expect(call.status).toBe(400);
+      expect(call.body.error?.code).toBe('INVALID_INPUT');
+      expect(call.body.error?.message).toBe('image is not a PNG');
+      expect((call.body.error as { details?: unknown }).details).toEqual({ field: 'image', expected: ['png'] });
+      const odd = await runTool(t.server, 'input-error', 'odd_details');
+      expect(odd.status).toBe(400);
+      expect((odd.body.error as { details?: unknown }).details).toBeUndefined();
+      const h = await health('input-error');
+      expect(h.state).toBe('INITIALIZED');
+      expect(h.input_error_count).toBe(before.input_error_count + 2);
+      expect([h.error_count, h.crash_count, h.timeout_count]).toEqual([
+        before.error_count,
+        before.crash_count,
+        before.timeout_count,
+      ]);
+      expect(h.last_error).toBeNull();
+      expect((await runTool(t.server, 'input-error', 'ok')).status).toBe(200);
+      const metrics = await t.server.app.inject({ url: '/metrics' });
+      expect(metrics.body).toMatch(
+        /bastion_tool_calls_total\{plugin="input-error",tool="run",outcome="INVALID_INPUT"\} 1/,
+      );
+      await expectStillServing(t.server);
+    });
+  });
+
+  it('what init() returns is ctx.state in validate() and every handler', async () => {
+    expect((await health('stateful')).state).toBe('INITIALIZED'); // validate() checks it got the state
+    const first = await runTool(t.server, 'stateful', 'count');
+    const second = await runTool(t.server, 'stateful', 'count');
+    expect(first.body.result).toEqual({ calls: 1, model: 'loaded-in-init' });
+    expect(second.body.result).toEqual({ calls: 2, model: 'loaded-in-init' });
+    await expectStillServing(t.server);
+  });
+
   it('the list endpoint includes FAILED and UNAVAILABLE plugins, sorted by name', async () => {
     const res = await t.server.app.inject({ method: 'GET', url: '/v1/plugins' });
     expect(res.statusCode).toBe(200);
@@ -162,5 +260,19 @@ describe('failure fixtures', () => {
   it('restart of an UNAVAILABLE plugin re-runs the checks and stays UNAVAILABLE while they fail', async () => {
     const res = await t.server.app.inject({ method: 'POST', url: '/v1/plugins/missing-binary/restart' });
     expect(res.json()).toEqual({ name: 'missing-binary', state: 'UNAVAILABLE' });
+  });
+});
+
+describe('a plugin that needs a GPU, on a machine with one', () => {
+  it('loads (the same fixture that is GPU_UNAVAILABLE without one)', async () => {
+    const t = await startTestServer({ pluginsDirs: [fixtureSubset(['ok', 'needs-gpu'])], gpu: oneGpu() });
+    try {
+      const h = (await t.server.app.inject({ url: '/v1/plugins/needs-gpu/health' })).json<HealthRecord>();
+      expect([h.state, h.reason_code]).toEqual(['INITIALIZED', null]);
+      expect((await runTool(t.server, 'needs-gpu', 'run')).status).toBe(200);
+      await expectStillServing(t.server);
+    } finally {
+      await t.close();
+    }
   });
 });
