@@ -44,10 +44,16 @@ export class ClusterEventBus {
     this.#onEvent = onEvent;
     this.#onCancel = onCancel;
     this.link.subscriber.on('message', this.#onMessage);
+    // Subscribe on every (re)connect: a subscribe issued while the connection was still coming up can be lost.
+    this.link.subscriber.on('ready', this.#subscribe);
+    if (this.link.subscriber.status === 'ready') this.#subscribe();
+  }
+
+  readonly #subscribe = (): void => {
     this.link.subscriber.subscribe(this.keys.events, this.keys.cancels).catch((err: unknown) => {
       this.logger.warn({ err }, 'cluster: could not subscribe to job events');
     });
-  }
+  };
 
   publish<K extends Kind>(kind: K, payload: JobEvents[K][0]): void {
     if (!this.link.connected) return;
@@ -61,6 +67,7 @@ export class ClusterEventBus {
 
   stop(): void {
     this.link.subscriber.off('message', this.#onMessage);
+    this.link.subscriber.off('ready', this.#subscribe);
     this.#onEvent = null;
     this.#onCancel = null;
   }

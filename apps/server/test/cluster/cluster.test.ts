@@ -178,6 +178,8 @@ describe('cluster mode', () => {
     await redis.start();
     await until(async () => ((await fetch(`${a.url}/readyz`)).status === 200 ? true : undefined), 20_000);
     await until(async () => ((await fetch(`${node.url}/readyz`)).status === 200 ? true : undefined), 20_000);
+    // Redis came back empty: the nodes announce themselves again.
+    await a.waitForNodes(['node-a', node.id]);
     const again = await submitJob(a.url, 'sleeper', 'sleep', { ms: 100 });
     expect(again.status).toBe(202);
     expect((await waitJob(a.url, again.body.job_id, isFinished, 30_000)).status).toBe('succeeded');
