@@ -1,7 +1,14 @@
 import { hasKeys, loadServeConfig } from '../config/load.js';
 import { createServer } from '../server.js';
+import { onStopTrigger } from './stop-triggers.js';
 
-/** `bastion serve`: start the server, print the URL, stop cleanly on SIGINT/SIGTERM. */
+/** Past the shutdown grace, how long disposing workers and closing sockets may take before the process gives up. */
+const CLOSE_MARGIN_MS = 15_000;
+
+/**
+ * `bastion serve`: start the server, print the URL, and stop cleanly — no new work, calls in flight get the grace,
+ * workers disposed, exit 0 — on SIGINT/SIGTERM or when whatever started it goes away (stop-triggers.ts).
+ */
 export async function serve(argv: string[]): Promise<number> {
   const config = loadServeConfig(argv);
   const server = await createServer(config);
@@ -9,20 +16,27 @@ export async function serve(argv: string[]): Promise<number> {
   process.stdout.write(`listening on ${url}\n`);
   if (!hasKeys(config)) server.logger.warn('no API keys configured: anyone who can reach this port can use it');
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      server.logger.info(`${signal}: stopping (grace ${config.file.shutdownGraceMs} ms)`);
+    const dispose = onStopTrigger((why) => {
+      const grace = config.file.shutdownGraceMs;
+      server.logger.info(`${why}: stopping (grace ${grace} ms)`);
+      const started = Date.now();
+      const hardStop = setTimeout(() => {
+        server.logger.error(`shutdown did not finish within ${grace + CLOSE_MARGIN_MS} ms; exiting anyway`);
+        resolve(1);
+      }, grace + CLOSE_MARGIN_MS);
+      hardStop.unref();
       server.close().then(
-        () => resolve(0),
+        () => {
+          clearTimeout(hardStop);
+          dispose();
+          server.logger.info(`stopped in ${Date.now() - started} ms`);
+          resolve(0);
+        },
         (err: unknown) => {
           server.logger.error({ err }, 'error while stopping');
           resolve(1);
         },
       );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    });
   });
 }
