@@ -114,15 +114,21 @@ describe('images tesseract.js reads as they are reach it unconverted', () => {
     },
   );
 
-  it('converts what tesseract.js would misread: alpha, EXIF rotation, TIFF, 16-bit samples', async () => {
-    const alpha = await renderText([TEXT], { width: W, height: H, fontSize: 56 }, 'none');
+  it('hands over a PNG with transparency as is: tesseract.js blends it onto white itself', async () => {
+    const alpha = await renderText([TEXT], { width: W, height: H, fontSize: 56, x: 30, y: 85 }, 'none');
+    expect((await sharp(alpha).metadata()).hasAlpha).toBe(true);
+    expect((await prepareImage(alpha, LIMITS)).converted).toBe(false);
+    expect((await call(alpha)).text).toBe(TEXT);
+  });
+
+  it('converts what tesseract.js would misread: EXIF rotation, TIFF, 16-bit samples, PAM alpha', async () => {
     const rotated = await sharp(await sharp(png).rotate(90).jpeg().toBuffer())
       .withMetadata({ orientation: 8 })
       .jpeg()
       .toBuffer();
     for (const [what, image] of [
-      ['alpha', alpha],
       ['rotated', rotated],
+      ['pam alpha', await encoded('PAM with alpha')],
       ['tiff', await encoded('TIFF (LZW)')],
       ['16-bit', await encoded('PGM 16-bit')],
     ] as const) {
