@@ -59,6 +59,8 @@ export function JobCard({ job, partials, media = null, expanded = false, onChang
         <div className="job-times muted small">
           <span title={job.created_at}>{timeAgo(job.created_at)}</span>
           {took ? <span>{done ? `took ${took}` : `running ${took}`}</span> : null}
+          {job.node ? <span title="Node that ran it (cluster mode)">on {job.node}</span> : null}
+          {job.attempts > 1 ? <span title="A node that died handed it on">attempt {job.attempts}</span> : null}
         </div>
         <div className="job-actions">
           {!done ? (

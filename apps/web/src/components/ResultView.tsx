@@ -147,7 +147,7 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
           ) : null}
           {scored ? (
             <div className="score-filter">
-              <label htmlFor={`${idBase}-score`}>Min score</label>
+              <label htmlFor={`${idBase}-score`}>Confidence</label>
               <input
                 id={`${idBase}-score`}
                 type="range"
@@ -155,11 +155,11 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
                 max={1}
                 step={SCORE_STEP}
                 value={minScore}
-                aria-valuetext={`${Math.round(minScore * 100)}%`}
+                aria-valuetext={`at least ${Math.round(minScore * 100)}%`}
                 onChange={(e) => setMinScore(Number(e.target.value))}
               />
               <output htmlFor={`${idBase}-score`} className="mono small">
-                {Math.round(minScore * 100)}%
+                ≥ {Math.round(minScore * 100)}%
               </output>
             </div>
           ) : null}

@@ -259,12 +259,19 @@ export function CameraPage({ data }: { data: PluginsState }) {
     setStarting(false);
   };
 
+  // Anything unexpected while starting (a browser refusing the stream, say) ends as a banner, never a stuck button.
+  const begin = (device?: string) =>
+    void start(device).catch((err: unknown) => {
+      setError(cameraError(err));
+      setStarting(false);
+    });
+
   const switchCamera = (id: string) => {
     setDeviceId(id);
     saveCameraId(id);
     if (running) {
       stop.current();
-      void start(id);
+      begin(id);
     }
   };
 
@@ -363,7 +370,7 @@ export function CameraPage({ data }: { data: PluginsState }) {
                   Stop camera
                 </button>
               ) : (
-                <button type="button" className="btn btn-primary" onClick={() => void start()} disabled={starting}>
+                <button type="button" className="btn btn-primary" onClick={() => begin()} disabled={starting}>
                   {starting ? 'Starting…' : 'Start camera'}
                 </button>
               )}

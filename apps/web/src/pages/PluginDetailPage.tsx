@@ -181,7 +181,7 @@ export function PluginDetailPage({ data, name }: { data: PluginsState; name: str
             <h2 id="d-limits">Limits</h2>
             <dl className="kv kv-wide">
               {Object.entries(manifest.limits).map(([k, v]) => (
-                <Row key={k} label={humanize(k)}>
+                <Row key={k} label={humanize(k.replace(/M[sb]$/, ''))}>
                   {formatLimit(k, v)}
                 </Row>
               ))}
