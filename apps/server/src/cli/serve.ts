@@ -11,12 +11,16 @@ const CLOSE_MARGIN_MS = 15_000;
  */
 export async function serve(argv: string[]): Promise<number> {
   const config = loadServeConfig(argv);
+  // Listen for stop triggers from the start: a SIGTERM while plugins load must stop cleanly too.
+  let requested: string | null = null;
+  let stop: ((why: string) => void) | null = null;
+  const dispose = onStopTrigger((why) => (stop ? stop(why) : (requested = why)));
   const server = await createServer(config);
   const url = await server.listen();
   process.stdout.write(`listening on ${url}\n`);
   if (!hasKeys(config)) server.logger.warn('no API keys configured: anyone who can reach this port can use it');
   return new Promise<number>((resolve) => {
-    const dispose = onStopTrigger((why) => {
+    stop = (why) => {
       const grace = config.file.shutdownGraceMs;
       server.logger.info(`${why}: stopping (grace ${grace} ms)`);
       const started = Date.now();
@@ -37,6 +41,7 @@ export async function serve(argv: string[]): Promise<number> {
           resolve(1);
         },
       );
-    });
+    };
+    if (requested) stop(requested);
   });
 }

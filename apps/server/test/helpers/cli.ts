@@ -12,8 +12,9 @@ export interface CliRun {
 }
 
 /** Starts the real CLI; `url` resolves from the `listening on` line. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { ...process.env, BASTION_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
