@@ -120,8 +120,9 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   }
 
   async submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobRecord> {
+    this.ctx.lifecycle.assertAccepting();
     if (this.#stopping)
-      throw new BastionError('PLUGIN_UNAVAILABLE', 'the server is stopping; submit the job to another node');
+      throw new BastionError('SHUTTING_DOWN', 'the server is stopping; submit the job to another node');
     this.link.ensure();
     const schema = await this.#inputSchema(plugin, tool);
     let args: Record<string, unknown>;

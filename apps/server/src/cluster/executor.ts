@@ -71,6 +71,7 @@ export class JobExecutor {
   readonly #workers = new Map<string, Worker<QueuedJobData, null>>();
   #started = false;
   #stopping = false;
+  #drainWatch: NodeJS.Timeout | null = null;
   readonly #onState = (e: { name: string }): void => this.#sync(e.name);
 
   constructor(private readonly d: ExecutorDeps) {}
@@ -80,6 +81,17 @@ export class JobExecutor {
     this.#started = true;
     this.d.ctx.registry.on('state', this.#onState);
     for (const name of this.d.ctx.registry.names()) this.#sync(name);
+    // A draining node (SIGTERM) takes no new jobs: pause at once rather than fetch and hand back.
+    this.#drainWatch = setInterval(() => {
+      if (this.d.ctx.lifecycle.draining) this.#pauseAll();
+    }, 100);
+    this.#drainWatch.unref();
+  }
+
+  #pauseAll(): void {
+    if (this.#drainWatch) clearInterval(this.#drainWatch);
+    this.#drainWatch = null;
+    for (const w of this.#workers.values()) if (!w.isPaused()) void w.pause(true).catch(() => {});
   }
 
   /** Aborts a job if it runs here (a cancel from any node). */
@@ -100,6 +112,7 @@ export class JobExecutor {
   async stop(graceMs: number): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#pauseAll();
     this.d.ctx.registry.off('state', this.#onState);
     await Promise.all([...this.#workers.values()].map((w) => w.pause(true).catch(() => {})));
     const deadline = Date.now() + graceMs;
@@ -121,7 +134,7 @@ export class JobExecutor {
   }
 
   #sync(plugin: string): void {
-    if (!this.#started || this.#stopping) return;
+    if (!this.#started || this.#stopping || this.d.ctx.lifecycle.draining) return;
     const state = this.d.ctx.registry.state(plugin);
     const available = state === 'INITIALIZED' || state === 'RUNNING';
     const worker = this.#workers.get(plugin);
@@ -168,6 +181,12 @@ export class JobExecutor {
     const id = job.id ?? '';
     const { records, identity, settings, logger } = this.d;
     const run = `${identity.id}|${token}`;
+    if (this.d.ctx.lifecycle.draining || this.#stopping) {
+      // Fetched as the node began to stop: straight back to the queue, unclaimed.
+      this.#pauseAll();
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const attempts = await records.start(id, identity.id, run);
     if (attempts === 0) return null; // finished or gone meanwhile
     if (attempts === -1) {
@@ -220,8 +239,9 @@ export class JobExecutor {
       const e =
         err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
       if (!(err instanceof BastionError)) logger.error({ err, job: id }, 'cluster: unexpected error running a job');
-      if (live.handback) {
-        // Clean shutdown: back to the queue at once, for another node; this start still counts as an attempt.
+      if (live.handback || e.code === 'SHUTTING_DOWN') {
+        // Clean shutdown (the call was cut by the shutdown grace): back to the queue at once, for another node;
+        // this start still counts as an attempt.
         await records.requeue(id, run, false);
         await job.moveToWait(token);
         this.#emitStatus(id, plugin, 'queued', null);

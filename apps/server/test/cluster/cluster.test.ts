@@ -154,6 +154,34 @@ describe('cluster mode', () => {
     await a.waitForNodes(['node-a', survivor.id]);
   }, 40_000);
 
+  it('hands the running job of a node stopped cleanly (SIGTERM) back to the queue at once', async () => {
+    const before = (await a.cluster()).nodes.map((n) => n.id);
+    const d = await ClusterNodeProcess.start({
+      id: 'node-d',
+      redisUrl: redis.url,
+      plugins: ['sleeper'],
+      file: { shutdownGraceMs: 200 },
+    });
+    await a.waitForNodes([...before, 'node-d']);
+    const first = await submitJob(a.url, 'sleeper', 'sleep', { ms: 3000 });
+    const second = await submitJob(a.url, 'sleeper', 'sleep', { ms: 3000 });
+    const both = await Promise.all(
+      [first, second].map((s) => waitJob(a.url, s.body.job_id, (j) => j.status === 'running')),
+    );
+    const onD = both.find((j) => j.node === 'node-d');
+    expect(onD).toBeDefined();
+    expect((await d.stop()).code).toBe(0);
+    // Handed back, not left for the stalled check (which would still show it running on node-d).
+    const back = await getJob(a.url, onD?.job_id ?? '');
+    expect(back.node).not.toBe('node-d');
+    expect(['queued', 'running']).toContain(back.status);
+    const done = await waitJob(a.url, back.job_id, isFinished, 30_000);
+    expect(done.status).toBe('succeeded');
+    expect(before).toContain(done.node);
+    expect(done.attempts).toBe(2);
+    expect((await a.cluster()).nodes.map((n) => n.id)).not.toContain('node-d');
+  }, 40_000);
+
   it('keeps direct calls working while Redis is down, refuses jobs with a code, and recovers by itself', async () => {
     const worker = (await a.cluster()).nodes.find((n) => n.id !== 'node-a');
     const node = worker?.id === 'node-b' ? b : c;
