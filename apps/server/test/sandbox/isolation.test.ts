@@ -157,3 +157,13 @@ describe('--isolation namespace', () => {
     expect(run.output().stderr).toMatch(/plain processes/);
   });
 });
+
+describe('bastion check-plugin', () => {
+  it('loads the plugin through the server’s own sandbox: the host’s secrets stay out of the worker', async () => {
+    const env = { BASTION_ADMIN_KEY: 'admin-secret-123', AWS_SECRET_ACCESS_KEY: 'aws-secret' };
+    const { code, stdout, stderr } = await runCli(['check-plugin', path.join(FIXTURES_DIR, 'env-check')], env);
+    expect(stderr).not.toMatch(/can see the host's secrets/);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/1 tool\(s\): run/);
+  });
+});
