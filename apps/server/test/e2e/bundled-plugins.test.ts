@@ -6,6 +6,7 @@ import type { HealthRecord } from '@bastion/protocol';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPackageDir } from '../../src/plugins/checks/packages.js';
+import { noGpu } from '../helpers/gpu.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const SAMPLE = path.join(findPackageDir(import.meta.dirname, '@vladmandic/human') as string, 'assets', 'samples.jpg');
@@ -140,6 +141,7 @@ describe('video-tracker without a GPU', () => {
     const t = await startTestServer({
       pluginsDirs: [],
       config: { bundledPlugins: true, file: { plugins: { ocr: { enabled: false } } } },
+      gpu: noGpu(), // whatever this machine has
     });
     try {
       const h = (await t.server.app.inject({ url: '/v1/plugins/video-tracker/health' })).json<HealthRecord>();
