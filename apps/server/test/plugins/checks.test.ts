@@ -9,25 +9,15 @@ import { probeGpu } from '../../src/plugins/checks/gpu.js';
 import { checkModelFile, matchesFormat } from '../../src/plugins/checks/models.js';
 import { findPackageDir } from '../../src/plugins/checks/packages.js';
 import { findOnPath } from '../../src/plugins/checks/binaries.js';
+import { fakeDriverFile, fakeSmiPath } from '../helpers/gpu.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'bastion-checks-'));
 
 /** A PATH holding only a fake nvidia-smi that prints `out` and exits with `code`. */
-function fakeSmi(out: string, code: number): NodeJS.ProcessEnv {
-  const dir = tmp();
-  const file = path.join(dir, 'nvidia-smi');
-  writeFileSync(file, `#!/bin/sh\necho '${out}'\nexit ${code}\n`);
-  chmodSync(file, 0o755);
-  return { PATH: dir };
-}
+const fakeSmi = (out: string, code: number): NodeJS.ProcessEnv => ({ PATH: fakeSmiPath(out, code) });
+const driverFile = fakeDriverFile;
 
-function driverFile(): string {
-  const f = path.join(tmp(), 'version');
-  writeFileSync(f, 'NVRM version: 550.54\n');
-  return f;
-}
-
-describe('GPU dual probe', () => {
+describe('GPU dual probe (fake nvidia-smi and driver files: the same on machines with and without a GPU)', () => {
   it('no nvidia-smi and no driver → UNAVAILABLE GPU_UNAVAILABLE pointing at allowCpu', async () => {
     const r = await probeGpu({ env: { PATH: tmp() }, driverFiles: ['/nonexistent/driver'] });
     expect(r.usable).toBe(false);
