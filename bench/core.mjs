@@ -1,55 +1,17 @@
 // Core host benchmarks (the numbers to meet, bench/README.md). Run after `npm run build`:  node bench/core.mjs
 // Prints a Markdown table; bench/README.md keeps the last results.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { pino } from 'pino';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixtures = path.join(root, 'apps/server/test/fixtures/plugins');
-const { createServer } = await import(pathToFileURL(path.join(root, 'apps/server/dist/server.js')).href);
-const { serverConfigSchema } = await import(pathToFileURL(path.join(root, 'apps/server/dist/config/schema.js')).href);
+import { pathToFileURL } from 'node:url';
+import { fixtures, startInProcess, subset } from './lib/server.mjs';
+import { Outcomes, paced } from './lib/paced.mjs';
+import { ms, pct } from './lib/stats.mjs';
 
 const results = [];
 const report = (what, value, target) => {
   results.push([what, value, target]);
   console.error(`${what}: ${value}`);
 };
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-const ms = (x) => `${x.toFixed(3)} ms`;
-
-function subset(names, copies = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bastion-bench-'));
-  for (const n of names) cpSync(path.join(fixtures, n), path.join(dir, n), { recursive: true });
-  for (const [n, count] of Object.entries(copies)) {
-    for (let i = 0; i < count; i++) {
-      const to = path.join(dir, `${n}-${i}`);
-      cpSync(path.join(fixtures, n), to, { recursive: true });
-      const pkg = JSON.parse(readFileSync(path.join(to, 'package.json'), 'utf8'));
-      pkg.bastion.id = `${n}-${i}`;
-      writeFileSync(path.join(to, 'package.json'), JSON.stringify(pkg));
-    }
-  }
-  return dir;
-}
-
-async function start(pluginsDir, file = {}, listen = false) {
-  const config = serverConfigSchema.parse({
-    port: 0,
-    bundledPlugins: false,
-    pluginsDirs: [pluginsDir],
-    dataDir: mkdtempSync(path.join(tmpdir(), 'bastion-bench-data-')),
-    file,
-  });
-  const server = await createServer(config, { logger: pino({ level: 'silent' }) });
-  await server.loaded;
-  const url = listen ? await server.listen() : '';
-  return { server, url };
-}
+const start = (pluginsDir, file = {}, listen = false) => startInProcess(pluginsDir, file, { listen });
 
 // 1. Isolation overhead of a trivial call: sandbox vs in-process.
 {
@@ -204,45 +166,22 @@ async function start(pluginsDir, file = {}, listen = false) {
     ['exits', 'run', {}],
     ['hangs-promise', 'run', {}],
   ];
-  const counts = {};
-  const pending = [];
-  const seconds = 20;
-  const rate = 50;
-  const t0 = Date.now();
-  for (let i = 0; i < seconds * rate; i++) {
-    const due = t0 + (i * 1000) / rate;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const outcomes = new Outcomes();
+  const elapsed = await paced(50, 20, (i) => {
     const [p, tool, args] = targets[i % targets.length];
-    pending.push(
+    return outcomes.record(
       fetch(`${url}/v1/plugins/${p}/tools/${tool}/run`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ args }),
-      })
-        .then(async (res) => {
-          const body = await res.json();
-          const key = `${res.status} ${body.ok ? 'ok' : body.error.code}`;
-          counts[key] = (counts[key] ?? 0) + 1;
-        })
-        .catch((err) => {
-          counts[`network error ${err.code ?? err.message}`] =
-            (counts[`network error ${err.code ?? err.message}`] ?? 0) + 1;
-        }),
+      }),
     );
-  }
-  await Promise.all(pending);
-  const elapsed = (Date.now() - t0) / 1000;
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const fiveHundreds = Object.entries(counts)
-    .filter(([k]) => k.startsWith('500'))
-    .reduce((a, [, n]) => a + n, 0);
+  });
+  const total = outcomes.total;
+  const fiveHundreds = outcomes.count('500');
   report(
     `load: ${total} calls in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(1)}/s)`,
-    Object.entries(counts)
-      .sort()
-      .map(([k, n]) => `${k}: ${n}`)
-      .join(', '),
+    String(outcomes),
     '0 × 500',
   );
   report('load: 500 answers', String(fiveHundreds), '0');

@@ -4,14 +4,10 @@
 //          or  node bench/jobs.mjs --url http://127.0.0.1:8000 [jobs] [subscribers]   (a running server with the
 //              fixture plugin 'ok' loaded; its job history grows by the jobs submitted)
 // Starts the real CLI (sandboxed workers) on the fixture plugin 'ok' in a temporary data dir unless --url is given.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
+import { subscribe } from './lib/realtime.mjs';
+import { startCli, subset } from './lib/server.mjs';
+import { pct, r1 } from './lib/stats.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const urlFlag = argv.indexOf('--url');
 const given = urlFlag >= 0 ? argv.splice(urlFlag, 2)[1] : null;
@@ -19,69 +15,9 @@ const JOBS = Number(argv[0] ?? 500);
 const SUBSCRIBERS = Number(argv[1] ?? 50);
 const SUBMIT_CONCURRENCY = 16;
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
-};
-const r1 = (x) => Math.round(x * 10) / 10;
-
 async function startServer() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'bastion-bench-jobs-'));
-  const pluginsDir = mkdtempSync(path.join(tmpdir(), 'bastion-bench-plugins-'));
-  cpSync(path.join(root, 'apps/server/test/fixtures/plugins/ok'), path.join(pluginsDir, 'ok'), { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(root, 'apps/server/bin/bastion.js'),
-      'serve',
-      '--port',
-      '0',
-      '--no-bundled-plugins',
-      '--plugins-dir',
-      pluginsDir,
-      '--data-dir',
-      dataDir,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BASTION_LOG_LEVEL: 'warn' } },
-  );
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', () => reject(new Error('server exited')));
-  });
-  for (;;) {
-    if ((await fetch(`${url}/readyz`)).status === 200) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(pluginsDir, { recursive: true, force: true });
-    },
-  };
-}
-
-function subscribe(url, topics) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/realtime`);
-    const client = { ws, received: 0, latencies: [], onStatus: null };
-    ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString());
-      if (msg.type === 'subscribed') return resolve(client);
-      client.received++;
-      client.latencies.push(Date.now() - Date.parse(msg.timestamp));
-      if (msg.type === 'job_status') client.onStatus?.(msg.payload);
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', payload: { topics } })));
-    ws.once('error', reject);
-  });
+  const server = await startCli({ pluginsDir: subset(['ok']) });
+  return { url: server.url, stop: () => server.stop() };
 }
 
 async function submitAll(url, n, tool, args) {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import { paragraph, renderText, toolContext } from './lib/vision.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pluginDir = path.join(root, 'plugins', 'ocr');
@@ -31,39 +31,13 @@ function resetPeak() {
   }
 }
 
-const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-async function render(width, height, lines, fontSize) {
-  const lh = Math.round(fontSize * 1.45);
-  const text = lines
-    .map(
-      (t, i) =>
-        `<text x="30" y="${fontSize + 20 + i * lh}" font-family="DejaVu Sans" font-size="${fontSize}">${esc(t)}</text>`,
-    )
-    .join('');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>${text}</svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
-}
-
-const words = 'the quick brown fox jumps over a lazy dog while bastion reads every word on this page'.split(' ');
-const paragraph = (n, perLine, seed = 1) =>
-  Array.from({ length: n }, (_, i) =>
-    Array.from({ length: perLine }, (_, j) => words[(i * 7 + j * 3 + seed) % words.length]).join(' '),
-  );
-
 const cases = [
-  { name: 'line 800x200', image: await render(800, 200, ['Invoice 2024-117: total 42.50 EUR'], 36) },
-  { name: 'paragraph 1200x800', image: await render(1200, 800, paragraph(16, 9), 28) },
-  { name: 'page 2480x3508 (A4 @300dpi)', image: await render(2480, 3508, paragraph(60, 12), 40), runs: 3 },
+  { name: 'line 800x200', image: await renderText(800, 200, ['Invoice 2024-117: total 42.50 EUR'], 36) },
+  { name: 'paragraph 1200x800', image: await renderText(1200, 800, paragraph(16, 9), 28) },
+  { name: 'page 2480x3508 (A4 @300dpi)', image: await renderText(2480, 3508, paragraph(60, 12), 40), runs: 3 },
 ];
 
-const ctx = {
-  signal: new AbortController().signal,
-  progress() {},
-  partial() {},
-  log() {},
-  pluginDir,
-  config: {},
-};
+const ctx = toolContext(pluginDir);
 
 const rssStart = process.memoryUsage().rss;
 let t = performance.now();

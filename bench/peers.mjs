@@ -9,12 +9,13 @@
 //   vision  OCR and detection per image over HTTP                 vs the same library called in-process
 // autocannon runs in its own process, Bastion runs as the real CLI in its own (the runner row is in-process by
 // definition). Prints Markdown tables.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
 import { autocannon } from './lib/autocannon.mjs';
 import { ocrInProcess, detectorInProcess, ocrImages, detectionImages } from './lib/vision.mjs';
-import { postJson, startCli, startInProcess, startPeer, subset } from './lib/server.mjs';
-import { machineLine, median, ratio, sleep } from './lib/stats.mjs';
+import { plugins, postJson, startCli, startInProcess, startPeer, subset } from './lib/server.mjs';
+import { machineLine, median, ratio, sleep, treeCpuMs } from './lib/stats.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,6 +23,8 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '5' },
     only: { type: 'string', default: 'http,list,busy,runner,vision' },
     runs: { type: 'string', default: '5' },
+    // For before/after comparisons of a plugin: serve this plugins dir instead of the bundled plugins.
+    'vision-plugins-dir': { type: 'string' },
   },
 });
 const ROUNDS = Number(opts.rounds);
@@ -181,32 +184,46 @@ if (only.has('runner')) {
 
 const vision = [];
 if (only.has('vision')) {
-  const bastion = await startCli({
-    config: { plugins: { motion: { enabled: false }, 'video-tracker': { enabled: false } } },
-  });
+  const dir = opts['vision-plugins-dir'];
+  const bastion = await startCli(
+    dir
+      ? { pluginsDir: path.resolve(dir) }
+      : { config: { plugins: { motion: { enabled: false }, 'video-tracker': { enabled: false } } } },
+  );
+  const served = new Set((await plugins(bastion.url)).filter((h) => h.state === 'INITIALIZED').map((h) => h.name));
   const ocr = await ocrInProcess();
-  const det = await detectorInProcess();
+  const det = served.has('object-detection') ? await detectorInProcess() : null;
   try {
     const cases = [
       ...(await ocrImages()).map((c) => ({ ...c, plugin: 'ocr', tool: 'extract_text', local: ocr })),
       ...(await detectionImages()).map((c) => ({ ...c, plugin: 'object-detection', tool: 'detect', local: det })),
     ];
-    for (const c of cases) {
+    for (const c of cases.filter((x) => served.has(x.plugin))) {
       const body = { args: { image: c.image.toString('base64') } };
       const http = [];
       const local = [];
+      // CPU time per image is less disturbed by other work on the machine than wall time.
+      const httpCpu = [];
+      const localCpu = [];
       const runs = c.runs ?? RUNS;
       for (let i = 0; i < runs + 1; i++) {
+        const cpu0 = treeCpuMs(bastion.pid);
         let t = performance.now();
         const res = await postJson(`${bastion.url}/v1/plugins/${c.plugin}/tools/${c.tool}/run`, body);
         if (res.status !== 200) throw new Error(`${c.plugin}: ${JSON.stringify(res.body)}`);
         const h = performance.now() - t;
+        const hc = treeCpuMs(bastion.pid) - cpu0;
+        const own = process.cpuUsage();
         t = performance.now();
         await c.local.run(c.image);
         const l = performance.now() - t;
+        const { user, system } = process.cpuUsage(own);
+        const lc = (user + system) / 1000;
         if (i === 0) continue; // the first pair warms up
         http.push(h);
         local.push(l);
+        httpCpu.push(hc);
+        localCpu.push(lc);
       }
       const r = median(http) / median(local);
       console.error(
@@ -214,12 +231,13 @@ if (only.has('vision')) {
       );
       vision.push(
         `| ${c.plugin} ${c.name} (${(c.image.length / 1024).toFixed(0)} KB) | ${Math.round(Math.min(...http))}–${Math.round(Math.max(...http))} ms, median ${Math.round(median(http))} | ` +
-          `${c.local.what}: ${Math.round(Math.min(...local))}–${Math.round(Math.max(...local))} ms, median ${Math.round(median(local))} | ${r.toFixed(2)}× |`,
+          `${c.local.what}: ${Math.round(Math.min(...local))}–${Math.round(Math.max(...local))} ms, median ${Math.round(median(local))} | ${r.toFixed(2)}× | ` +
+          `${Math.round(median(httpCpu))} / ${Math.round(median(localCpu))} ms = ${(median(httpCpu) / median(localCpu)).toFixed(2)}× |`,
       );
     }
   } finally {
     await ocr.close();
-    await det.close();
+    await det?.close();
     await bastion.stop();
   }
 }
@@ -234,7 +252,7 @@ if (extra.length) {
 }
 if (vision.length) {
   console.log(
-    `\n| per image, ${RUNS} runs alternating | over HTTP (through the sandbox) | in-process | latency ratio (target ≤ 1.2×) |\n|---|---|---|---|`,
+    `\n| per image, ${RUNS} runs alternating | over HTTP (through the sandbox) | in-process | latency ratio (target ≤ 1.2×) | CPU per image, host + worker / in-process |\n|---|---|---|---|---|`,
   );
   for (const t of vision) console.log(t);
 }

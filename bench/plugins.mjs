@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import sharp from 'sharp';
+import { renderText } from './lib/vision.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { createServer } = await import(pathToFileURL(path.join(root, 'apps/server/dist/server.js')).href);
@@ -44,27 +45,14 @@ async function time(plugin, tool, args, n) {
   return median(ms);
 }
 
-const svg = (w, h, lines) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="white"/>${lines
-    .map((l, i) => `<text x="30" y="${60 + i * 44}" font-size="32" font-family="DejaVu Sans">${l}</text>`)
-    .join('')}</svg>`;
-const line = (
-  await sharp(Buffer.from(svg(800, 120, ['Bastion reads this line of text'])))
-    .png()
-    .toBuffer()
-).toString('base64');
+const line = (await renderText(800, 120, ['Bastion reads this line of text'], 32)).toString('base64');
 const para = (
-  await sharp(
-    Buffer.from(
-      svg(
-        1200,
-        800,
-        Array.from({ length: 16 }, (_, i) => `Line ${i + 1}: the quick brown fox jumps over the lazy dog`),
-      ),
-    ),
+  await renderText(
+    1200,
+    800,
+    Array.from({ length: 16 }, (_, i) => `Line ${i + 1}: the quick brown fox jumps over the lazy dog`),
+    32,
   )
-    .png()
-    .toBuffer()
 ).toString('base64');
 const photo = readFileSync(sample).toString('base64');
 const frame = async (x) =>

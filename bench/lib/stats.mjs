@@ -64,3 +64,17 @@ export function machineLine() {
     .join(' ');
   return `node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load}, ${new Date().toISOString()}`;
 }
+
+/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. Clock ticks are 10 ms. */
+export function procCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of a process and everything below it, in ms. */
+export const treeCpuMs = (pid) => [pid, ...descendants(pid)].reduce((a, p) => a + procCpuMs(p), 0);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
+export { root };
 import { root } from './server.mjs';
 
 const require = createRequire(path.join(root, 'plugins/ocr/package.json'));

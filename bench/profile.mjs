@@ -1,0 +1,88 @@
+// CPU profile of the trivial-call hot path under load, host and one worker at the same time: where each call's
+// time goes. Run after `npm run build`:
+//   node bench/profile.mjs [--seconds 10] [--top 25] [--out DIR]
+// Starts the CLI with the fixture plugin 'ok' (concurrency 2, isolation 'process' so the worker's inspector is
+// reachable), profiles the host (inspector on 127.0.0.1:9230) and one worker (SIGUSR1 → 127.0.0.1:9229) while
+// autocannon (own process, 32 connections) posts ok/echo calls, and prints self time per call by module and by
+// function. The .cpuprofile files are written to --out for Chrome DevTools / speedscope.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { autocannon } from './lib/autocannon.mjs';
+import { byModule, connectInspector, selfTimes, startProfile, totalTimes } from './lib/cdp.mjs';
+import { postJson, startCli, subset, tmp } from './lib/server.mjs';
+import { cmdline, descendants, machineLine, sleep } from './lib/stats.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    top: { type: 'string', default: '25' },
+    out: { type: 'string' },
+  },
+});
+const SECONDS = Number(opts.seconds);
+const TOP = Number(opts.top);
+const out = opts.out ? path.resolve(opts.out) : tmp('profile');
+mkdirSync(out, { recursive: true });
+
+const bastion = await startCli({
+  pluginsDir: subset(['ok']),
+  config: { plugins: { ok: { concurrency: 2, maxQueue: 64 } } },
+  nodeArgs: ['--inspect=127.0.0.1:9230'],
+  env: { BASTION_ISOLATION: 'process' },
+});
+try {
+  const url = `${bastion.url}/v1/plugins/ok/tools/echo/run`;
+  const body = { args: { text: 'hello' } };
+  for (let i = 0; i < 500; i++) await postJson(url, body);
+  const workers = descendants(bastion.pid).filter((p) => cmdline(p).includes('worker'));
+  const worker = workers.find((p) => /node\S* /.test(cmdline(p)) && !cmdline(p).startsWith('setpriv'));
+  if (!worker) throw new Error(`no worker process found below ${bastion.pid}`);
+  process.kill(worker, 'SIGUSR1');
+  const host = await connectInspector(9230);
+  const child = await connectInspector(9229);
+  await sleep(200);
+  const stops = [await startProfile(host), await startProfile(child)];
+  const load = await autocannon(url, { connections: 32, seconds: SECONDS, method: 'POST', body });
+  const [hostProfile, workerProfile] = await Promise.all(stops.map((stop) => stop()));
+  host.close();
+  child.close();
+
+  const calls = load.requests;
+  // Each of the `concurrency` workers served about half of the calls.
+  const workerCalls = calls / workers.length;
+  console.log(machineLine());
+  console.log(
+    `${calls} ok/echo calls in ${SECONDS} s (${Math.round(load.rps)} req/s, p99 ${load.p99} ms), ` +
+      `${workers.length} workers; profiles in ${out}\n`,
+  );
+  for (const [name, profile, n] of [
+    ['host', hostProfile, calls],
+    ['worker', workerProfile, workerCalls],
+  ]) {
+    writeFileSync(path.join(out, `${name}.cpuprofile`), JSON.stringify(profile));
+    const rows = selfTimes(profile);
+    const busy = rows.reduce((a, r) => a + r.selfMs, 0);
+    const perCall = (msTotal) => ((msTotal * 1000) / n).toFixed(1);
+    console.log(`### ${name}: ${busy.toFixed(0)} ms busy over ${SECONDS} s, ${perCall(busy)} µs per call\n`);
+    console.log('| module | µs per call | share |\n|---|---|---|');
+    for (const m of byModule(rows).slice(0, 15)) {
+      console.log(`| ${m.module} | ${perCall(m.selfMs)} | ${((m.selfMs / busy) * 100).toFixed(1)} % |`);
+    }
+    console.log('\n| function | where | µs per call | share |\n|---|---|---|---|');
+    for (const r of rows.slice(0, TOP)) {
+      const where = r.where.replace(/^.*\/(apps|packages)\//, '$1/');
+      console.log(`| ${r.name} | ${where} | ${perCall(r.selfMs)} | ${((r.selfMs / busy) * 100).toFixed(1)} % |`);
+    }
+    console.log('\n| Bastion function, inclusive | where | µs per call | share |\n|---|---|---|---|');
+    const ours = (w) => w.includes('/apps/server/dist/') || w.includes('/packages/');
+    for (const r of totalTimes(profile, ours).slice(0, TOP)) {
+      const where = r.where.replace(/^.*\/(apps|packages)\//, '$1/');
+      console.log(`| ${r.name} | ${where} | ${perCall(r.totalMs)} | ${((r.totalMs / busy) * 100).toFixed(1)} % |`);
+    }
+    console.log('');
+  }
+} finally {
+  await bastion.stop();
+}
+process.exit(0);
