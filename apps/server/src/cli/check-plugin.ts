@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { resolveLimits } from '../plugins/limits.js';
 import { checkPluginFolder } from '../plugins/static-check.js';
 import type { WorkerDeath } from '../sandbox/death.js';
@@ -95,18 +96,32 @@ export async function inspectPlugin(folder: string): Promise<Finding[]> {
   return findings;
 }
 
-/** `bastion check-plugin DIR`: exit 0 when the plugin would load, 1 otherwise. */
+/** `bastion check-plugin DIR [--json]`: exit 0 when the plugin would load, 1 otherwise. */
 export async function checkPlugin(argv: string[]): Promise<number> {
-  const dir = argv[0];
-  if (!dir) {
-    console.error('usage: bastion check-plugin DIR');
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  } catch (err) {
+    console.error(`check-plugin: ${(err as Error).message}\nusage: bastion check-plugin DIR [--json]`);
     return 1;
   }
-  const findings = await inspectPlugin(path.resolve(dir));
+  const dir = parsed.positionals[0];
+  if (!dir) {
+    console.error('usage: bastion check-plugin DIR [--json]');
+    return 1;
+  }
+  const folder = path.resolve(dir);
+  const findings = await inspectPlugin(folder);
+  const ok = !findings.some((f) => f.level === 'error');
+  if (parsed.values.json) {
+    // Machine-readable: one JSON document on stdout, the same findings the human output prints.
+    console.log(JSON.stringify({ folder, ok, findings }, null, 2));
+    return ok ? 0 : 1;
+  }
   for (const f of findings) {
     const line = `${f.level === 'ok' ? '✓' : f.level === 'warning' ? '!' : '✗'} ${f.stage}${f.code ? ` (${f.code})` : ''}: ${f.message}`;
     if (f.level === 'ok') console.log(line);
     else console.error(line);
   }
-  return findings.some((f) => f.level === 'error') ? 1 : 0;
+  return ok ? 0 : 1;
 }

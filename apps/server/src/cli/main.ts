@@ -7,9 +7,9 @@ commands:
   serve [--port N] [--host H] [--plugins-dir DIR]... [--no-bundled-plugins] [--data-dir DIR]
         [--config FILE] [--keys-file FILE] [--log-level LEVEL] [--insecure]
                                start the server
-  audit [--url URL]            check a running server's health contract
-  check-plugin DIR             check a plugin folder statically and by loading it in a sandbox
-  new-plugin NAME [--dir DIR]  scaffold a plugin`;
+  audit [--url URL] [--json]   check a running server's health contract (exit 1 on errors)
+  check-plugin DIR [--json]    check a plugin folder statically and by loading it in a sandbox
+  new-plugin NAME [--dir DIR]  scaffold a plugin with a test (npm test in the new folder)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
