@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages Bastion uses: bubblewrap (worker namespaces), ffmpeg (video-tracker), util-linux (setpriv,
-# prlimit), DejaVu fonts (text rendering in tests), chromium (the web UI's end-to-end test). Skips apt when everything is already there.
+# prlimit), DejaVu fonts (text rendering in tests), chromium (the web UI's end-to-end test), redis-server (cluster
+# mode's tests start their own; a production cluster uses any Redis 6.2+). Skips apt when everything is already there.
 set -euo pipefail
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
@@ -8,6 +9,7 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v setpriv >/dev/null || need+=(util-linux)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v chromium >/dev/null || need+=(chromium)
+command -v redis-server >/dev/null || need+=(redis-server)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "installing Debian packages: ${need[*]}"
