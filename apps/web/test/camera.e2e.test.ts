@@ -1,22 +1,37 @@
 /**
- * End to end for the Live camera page: a real server with the bundled `motion` plugin, the built UI, and Debian's
- * chromium with its fake camera (a synthetic moving picture; the permission prompt is auto-accepted). Frames go
- * over `/v1/stream` as JSON; the test checks results reach the page and the server, and that stopping closes the
- * stream without an error. Skipped when /usr/bin/chromium is absent (never downloads a browser).
+ * End to end with the bundled plugins: the Live camera page on `motion` with Debian's chromium and its fake
+ * camera (a synthetic moving picture; the permission prompt is auto-accepted), and object detection's results
+ * under the confidence slider. Frames go over `/v1/stream` as JSON; the tests check the camera list, the FPS
+ * slider's effect on the send rate, boxes drawn live, results reaching the page and the server, and that stopping
+ * closes the stream without an error. Skipped when /usr/bin/chromium is absent (never downloads a browser).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/helpers/server';
+import {
+  CHROMIUM,
+  NARROW,
+  WIDE,
+  buildUi,
+  horizontalOverflow,
+  launch,
+  screenshot,
+  seriousA11yViolations,
+} from './helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SHOT = '/tmp/camera-e2e.png';
 const POLL = { timeout: 30_000 };
+/** The group photo @vladmandic/human ships (assets/samples.jpg): many people, some barely visible. */
+const humanEntry = createRequire(import.meta.url).resolve('@vladmandic/human');
+const SAMPLE_PHOTO = path.join(
+  humanEntry.slice(0, humanEntry.lastIndexOf(`${path.sep}@vladmandic${path.sep}human${path.sep}`)),
+  '@vladmandic',
+  'human',
+  'assets',
+  'samples.jpg',
+);
 
 interface Health {
   state: string;
@@ -36,7 +51,7 @@ interface StreamLog {
   errors: string[];
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('live camera end to end (chromium, fake camera)', () => {
+describe.skipIf(!existsSync(CHROMIUM))('bundled plugins end to end (chromium, fake camera)', () => {
   let server: TestServer;
   let browser: Browser;
   let page: Page;
@@ -44,15 +59,13 @@ describe.skipIf(!existsSync(CHROMIUM))('live camera end to end (chromium, fake c
   const pageErrors: string[] = [];
   const log: StreamLog = { opened: 0, closed: 0, socketErrors: [], framesSent: 0, results: 0, errors: [] };
 
-  const health = async (): Promise<Health> =>
-    (await (await fetch(`${server.url}/v1/plugins/motion/health`)).json()) as Health;
+  const health = async (name = 'motion'): Promise<Health> =>
+    (await (await fetch(`${server.url}/v1/plugins/${name}/health`)).json()) as Health;
 
   beforeAll(async () => {
-    // Build this checkout's UI into a temp folder and serve that, so the test never sees a stale dist/.
-    outDir = mkdtempSync(path.join(tmpdir(), 'bastion-web-'));
-    await build({ root: WEB_ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false } });
+    outDir = await buildUi();
     process.env.BASTION_WEB_DIR = outDir;
-    // Only the bundled motion plugin loads: the page prefers motion/detect_motion, and it is cheap.
+    // motion (cheap, the camera page's first choice) and object-detection (scored boxes) load; the rest do not.
     server = await startTestServer({
       pluginsDirs: [],
       listen: true,
@@ -61,25 +74,24 @@ describe.skipIf(!existsSync(CHROMIUM))('live camera end to end (chromium, fake c
         file: {
           plugins: {
             ocr: { enabled: false },
-            'object-detection': { enabled: false },
             'video-tracker': { enabled: false },
           },
         },
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    browser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
+    page = await browser.newPage({ viewport: WIDE });
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Browser-side send times of stream frames, to see the FPS slider's effect without the test process's jitter.
+    await page.addInitScript(() => {
+      const w = window as unknown as { frameTimes: number[] };
+      w.frameTimes = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        if (this.url.includes('/v1/stream')) w.frameTimes.push(performance.now());
+        return send.call(this, data);
+      };
+    });
     page.on('websocket', (ws) => {
       if (!new URL(ws.url()).pathname.endsWith('/v1/stream')) return;
       log.opened++;
@@ -116,6 +128,10 @@ describe.skipIf(!existsSync(CHROMIUM))('live camera end to end (chromium, fake c
     const session = page.getByLabel('Session id', { exact: false });
     expect(await session.inputValue()).toMatch(/^camera-\w+$/);
 
+    // The fake camera is listed by name.
+    const camera = page.getByLabel('Camera', { exact: true });
+    await expect.poll(() => camera.locator('option').allTextContents(), POLL).toEqual(['fake_device_0']);
+
     const media = page.locator('.media-box');
     expect(await media.getAttribute('data-running')).toBe('false');
     await page.getByRole('button', { name: 'Start camera' }).click();
@@ -140,7 +156,36 @@ describe.skipIf(!existsSync(CHROMIUM))('live camera end to end (chromium, fake c
 
     // The server ran the frames through the plugin.
     await expect.poll(async () => (await health()).success_count, POLL).toBeGreaterThan(before.success_count);
-    await page.screenshot({ path: SHOT, fullPage: true });
+
+    // Boxes are drawn over the live picture as results arrive (the fake camera's picture moves).
+    await page.waitForFunction(
+      () => Number(document.querySelector('.media-box.live svg.box-layer')?.getAttribute('data-boxes') ?? 0) > 0,
+      undefined,
+      POLL,
+    );
+    expect(await page.getByTestId('stat-dropped').textContent()).toMatch(/^\d+$/);
+    await screenshot(page, 'camera-live-wide');
+
+    // The FPS slider changes the send rate at once: at 2 frames/s no two frames go out closer than ~0.5 s
+    // (a lower bound, so a slow machine cannot break it), and at 30 they come faster than that again.
+    const times = () => page.evaluate(() => (window as unknown as { frameTimes: number[] }).frameTimes.length);
+    const gapsAfter = async (from: number, count: number) => {
+      await page.waitForFunction(
+        (n) => (window as unknown as { frameTimes: number[] }).frameTimes.length >= n,
+        from + count + 1,
+        POLL,
+      );
+      const t = await page.evaluate(() => (window as unknown as { frameTimes: number[] }).frameTimes);
+      const sent = t.slice(from + 1, from + count + 2); // skip the frame that may have left before the change
+      return sent.slice(1).map((x, i) => x - sent[i]!);
+    };
+    await page.getByLabel('Frames per second').fill('2');
+    expect(await page.getByTestId('fps-value').textContent()).toBe('2');
+    const slow = await gapsAfter(await times(), 4);
+    expect(Math.min(...slow)).toBeGreaterThan(400);
+    await page.getByLabel('Frames per second').fill('30');
+    const fast = await gapsAfter(await times(), 8);
+    expect(Math.min(...fast)).toBeLessThan(400);
 
     await page.getByRole('button', { name: 'Stop camera' }).click();
     await expect.poll(() => media.getAttribute('data-running'), POLL).toBe('false');
@@ -160,8 +205,61 @@ describe.skipIf(!existsSync(CHROMIUM))('live camera end to end (chromium, fake c
     expect(pageErrors).toEqual([]);
   });
 
+  it('the confidence slider removes low-score detections from the picture and the list, on the client', async () => {
+    await page.goto(`${server.url}/#/run`);
+    // A first visit opens on object detection: it needs nothing but a picture.
+    await expect.poll(() => page.getByLabel('Plugin', { exact: true }).inputValue(), POLL).toBe('object-detection');
+    await page.getByText('JPEG, PNG, WebP, GIF, TIFF or AVIF').waitFor();
+    await page.locator('input[type="file"]').setInputFiles(SAMPLE_PHOTO);
+    await page.getByLabel('Min score', { exact: false }).first().fill('0.1'); // the tool's own cut-off: keep weak ones
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const result = page.getByTestId('result');
+    await result.waitFor({ timeout: 60_000 });
+    const drawn = async () => Number(await result.locator('svg.box-layer').getAttribute('data-boxes'));
+    const scores = async () =>
+      (await result.getByRole('list', { name: 'Found items' }).locator('li .muted').allTextContents()).map((t) =>
+        Number(t.replace('%', '')),
+      );
+    const all = await drawn();
+    const allScores = await scores();
+    expect(all).toBeGreaterThan(1);
+    expect(Math.min(...allScores)).toBeLessThan(50);
+    const calls = (await health('object-detection')).success_count;
+
+    await result.getByLabel('Confidence').fill('0.5');
+    await expect.poll(drawn).toBeLessThan(all);
+    expect(Math.min(...(await scores()))).toBeGreaterThanOrEqual(50);
+    expect(await drawn()).toBe((await scores()).length);
+    // Filtering happened in the page: the tool was not run again.
+    expect((await health('object-detection')).success_count).toBe(calls);
+    await screenshot(page, 'run-detections-wide');
+
+    await result.getByLabel('Confidence').fill('0');
+    await expect.poll(drawn).toBe(all);
+  });
+
+  it('the camera and run pages fit 390×844 and pass the accessibility scan with results on screen', async () => {
+    const p = await browser.newPage({ viewport: NARROW });
+    try {
+      await p.goto(`${server.url}/#/camera`);
+      await p.getByRole('button', { name: 'Start camera' }).click();
+      await p.waitForFunction(
+        () => Number(document.querySelector('[data-testid="stat-sent"]')?.textContent) >= 2,
+        undefined,
+        POLL,
+      );
+      expect(await horizontalOverflow(p)).toBe(0);
+      expect(await seriousA11yViolations(p)).toEqual([]);
+      await screenshot(p, 'camera-live-narrow');
+      await p.getByRole('button', { name: 'Stop camera' }).click();
+      await p.getByRole('button', { name: 'Start camera' }).waitFor(POLL);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('releases the camera when the page is left while the camera is still starting', async () => {
-    const slow = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const slow = await browser.newPage({ viewport: WIDE });
     const errors: string[] = [];
     slow.on('pageerror', (err) => errors.push(err.message));
     // Hold getUserMedia's answer back (like an open permission prompt) and keep the streams it hands out.

@@ -2,18 +2,20 @@
  * End to end: a real server (real sandboxed workers) serving the built UI, driven by Debian's chromium through
  * playwright-core. Skipped when /usr/bin/chromium is absent (never downloads a browser).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { existsSync, rmSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureSubset, startTestServer, type TestServer } from '../../server/test/helpers/server';
-
-const CHROMIUM = '/usr/bin/chromium';
-const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SHOTS = process.env.BASTION_E2E_SHOTS ?? tmpdir();
+import {
+  CHROMIUM,
+  NARROW,
+  WIDE,
+  buildUi,
+  horizontalOverflow,
+  launch,
+  screenshot,
+  seriousA11yViolations,
+} from './helpers/browser';
 
 describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
   let server: TestServer;
@@ -23,16 +25,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // Build this checkout's UI into a temp folder and serve that, so the test never sees a stale dist/.
-    outDir = mkdtempSync(path.join(tmpdir(), 'bastion-web-'));
-    await build({ root: WEB_ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false } });
+    outDir = await buildUi();
     process.env.BASTION_WEB_DIR = outDir;
-    server = await startTestServer({ pluginsDirs: [fixtureSubset(['ok', 'throws', 'missing-package'])], listen: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    server = await startTestServer({
+      pluginsDirs: [fixtureSubset(['ok', 'throws', 'exits', 'missing-package'])],
+      listen: true,
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    browser = await launch();
+    page = await browser.newPage({ viewport: WIDE });
     page.on('pageerror', (err) => pageErrors.push(err.message));
   });
 
@@ -47,7 +47,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     await page.goto(`${server.url}/`);
     const ok = page.locator('article.plugin-card', { has: page.getByRole('heading', { name: 'ok', exact: true }) });
     await expect.poll(() => ok.getAttribute('data-state')).toBe('INITIALIZED');
-    await expect.poll(() => ok.locator('.badge').textContent()).toBe('INITIALIZED');
+    // Plain word first, the lifecycle state as the detail.
+    await expect.poll(() => ok.locator('.badge').textContent()).toBe('readyINITIALIZED');
     const throws = page.locator('article.plugin-card', {
       has: page.getByRole('heading', { name: 'throws', exact: true }),
     });
@@ -57,7 +58,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     expect(await missing.locator('.reason').textContent()).toContain('DEPENDENCY_MISSING');
     expect(await missing.locator('.reason-text').textContent()).toMatch(/npm install/);
     await expect.poll(() => page.locator('.live').getAttribute('data-conn')).toBe('open');
-    await page.screenshot({ path: path.join(SHOTS, 'bastion-e2e-plugins.png'), fullPage: true });
+    await screenshot(page, 'plugins-wide');
   });
 
   it('runs ok/echo through the generated form and shows the result', async () => {
@@ -70,7 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     await result.waitFor({ timeout: 20_000 });
     expect(await result.textContent()).toContain('hello from the browser');
     expect(await result.locator('.pill').textContent()).toMatch(/ms/);
-    await page.screenshot({ path: path.join(SHOTS, 'bastion-e2e-echo.png'), fullPage: true });
+    await screenshot(page, 'run-result-wide');
   });
 
   it('shows form errors before sending when a required field is empty', async () => {
@@ -92,7 +93,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     const text = await alert.textContent();
     expect(text).toContain('boom from plugin');
     expect(text).toContain('still available');
-    await page.screenshot({ path: path.join(SHOTS, 'bastion-e2e-tool-error.png'), fullPage: true });
+    await screenshot(page, 'run-tool-error-wide');
     // the plugin stays available
     const health = (await (await fetch(`${server.url}/v1/plugins/throws/health`)).json()) as {
       state: string;
@@ -118,8 +119,68 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('succeeded');
     expect(await row.textContent()).toContain('ok / slow');
-    await page.screenshot({ path: path.join(SHOTS, 'bastion-e2e-jobs.png'), fullPage: true });
+    await screenshot(page, 'jobs-wide');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('a plugin crashing mid-use shows the banner; the page keeps working and the plugin can be restarted', async () => {
+    await page.goto(`${server.url}/#/run/exits/run`);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'exits/run failed' });
+    await alert.waitFor({ timeout: 20_000 });
+    expect(await alert.getAttribute('data-code')).toBe('PLUGIN_CRASHED');
+    expect(await alert.textContent()).toMatch(/What to do: .*restart/);
+    await screenshot(page, 'run-crash-wide');
+    await alert.getByRole('button', { name: 'Dismiss' }).click();
+    await alert.waitFor({ state: 'detached' });
+
+    // Another plugin still answers, from the same page without a reload.
+    await page.getByLabel('Plugin', { exact: true }).selectOption('ok');
+    await page.getByLabel('Text', { exact: false }).first().fill('still here');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => page.getByTestId('result').textContent(), { timeout: 20_000 }).toContain('still here');
+
+    // The crashed plugin shows as failed on its card, and Restart brings it back.
+    await page.getByRole('link', { name: 'Plugins', exact: true }).click();
+    const card = page.locator('article.plugin-card', {
+      has: page.getByRole('heading', { name: 'exits', exact: true }),
+    });
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 20_000 }).toBe('FAILED');
+    await card.getByRole('button', { name: 'Restart exits' }).click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: 30_000 }).toBe('INITIALIZED');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('every page: no serious or critical accessibility violations, no horizontal overflow at 390×844', async () => {
+    const pages: Array<[string, string, string]> = [
+      ['plugins', '#/plugins', 'Plugins'],
+      ['plugin-detail', '#/plugins/ok', 'ok'],
+      ['run', '#/run/ok/echo', 'Run a tool'],
+      ['jobs', '#/jobs', 'Jobs'],
+      ['camera', '#/camera', 'Live camera'],
+    ];
+    const problems: string[] = [];
+    for (const [viewport, tag] of [
+      [WIDE, 'wide'],
+      [NARROW, 'narrow'],
+    ] as const) {
+      const p = await browser.newPage({ viewport });
+      try {
+        for (const [name, hash, heading] of pages) {
+          await p.goto(`${server.url}/${hash}`);
+          await p.getByRole('heading', { level: 1, name: heading }).waitFor();
+          await p.locator('[role="status"] .spinner').first().waitFor({ state: 'detached' });
+          for (const v of await seriousA11yViolations(p))
+            problems.push(`${tag} ${name}: ${v.id} (${v.impact}) ${v.help} at ${v.targets.join(', ')}`);
+          const overflow = await horizontalOverflow(p);
+          if (overflow > 0) problems.push(`${tag} ${name}: ${overflow}px horizontal overflow`);
+          await screenshot(p, `${name}-${tag}`);
+        }
+      } finally {
+        await p.close();
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('keeps the API JSON 404 and serves the UI assets', async () => {

@@ -184,8 +184,8 @@ describe('the whole app on realtime', () => {
     await screen.findByRole('article', { name: 'ocr' });
     act(() => net.last().open());
     act(() => net.last().receive('{not json'));
-    await send('plugin_status', { name: 'ocr', state: 'MELTED' });
-    await send('plugin_status', { name: 42, state: 'FAILED' });
+    await send('plugin_status', { name: 'ocr', state: 'MELTED', reason: null, reason_code: null });
+    await send('plugin_status', { name: 42, state: 'FAILED', reason: null, reason_code: null });
     expect(card('ocr').getAttribute('data-state')).toBe('INITIALIZED');
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.getByTestId('connection').getAttribute('data-conn')).toBe('open');

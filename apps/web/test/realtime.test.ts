@@ -10,18 +10,20 @@ import { msg, socketFactory } from './helpers/fake-socket';
 
 const parse = (m: unknown) => parseServerMessage(typeof m === 'string' ? m : JSON.stringify(m));
 
-describe('realtime messages: each server message type is checked', () => {
-  it('plugin_status keeps name, state, reason and reason_code (missing ones become null)', () => {
-    expect(parse(msg('plugin_status', { name: 'ocr', state: 'FAILED', reason: 'worker crashed' }))).toEqual({
-      type: 'plugin_status',
-      payload: { name: 'ocr', state: 'FAILED', reason: 'worker crashed', reason_code: null },
-      timestamp: '2026-01-01T00:00:00.000Z',
+describe('realtime messages: each server message type is checked against the protocol schema', () => {
+  it('plugin_status keeps name, state, reason and reason_code', () => {
+    const m = msg('plugin_status', {
+      name: 'ocr',
+      state: 'FAILED',
+      reason: 'worker crashed',
+      reason_code: 'PLUGIN_CRASHED',
     });
+    expect(parse(m)).toEqual(m);
   });
 
-  it('plugin_status with a state outside the lifecycle is dropped', () => {
-    expect(parse(msg('plugin_status', { name: 'ocr', state: 'EXPLODED' }))).toBeNull();
-    expect(parse(msg('plugin_status', { state: 'FAILED' }))).toBeNull();
+  it('plugin_status with a state outside the lifecycle, or without a name, is dropped', () => {
+    expect(parse(msg('plugin_status', { name: 'ocr', state: 'EXPLODED', reason: null, reason_code: null }))).toBeNull();
+    expect(parse(msg('plugin_status', { state: 'FAILED', reason: null, reason_code: null }))).toBeNull();
   });
 
   it('job_status keeps the status and the error code and message', () => {
@@ -29,29 +31,27 @@ describe('realtime messages: each server message type is checked', () => {
       msg('job_status', { job_id: 'j1', status: 'failed', error: { code: 'PLUGIN_CRASHED', message: 'x' } }),
     );
     expect(m?.payload).toEqual({ job_id: 'j1', status: 'failed', error: { code: 'PLUGIN_CRASHED', message: 'x' } });
-    expect(parse(msg('job_status', { job_id: 'j1', status: 'succeeded' }))?.payload).toMatchObject({ error: null });
+    expect(parse(msg('job_status', { job_id: 'j1', status: 'succeeded', error: null }))?.payload).toMatchObject({
+      error: null,
+    });
   });
 
   it('job_status with an unknown status is dropped', () => {
     expect(parse(msg('job_status', { job_id: 'j1', status: 'exploded', error: null }))).toBeNull();
   });
 
-  it('job_progress is clamped to 0–100 and a missing stage is null', () => {
-    expect(parse(msg('job_progress', { job_id: 'j1', progress: 140 }))?.payload).toEqual({
+  it('job_progress keeps progress and stage', () => {
+    expect(parse(msg('job_progress', { job_id: 'j1', progress: 40, stage: 'decode' }))?.payload).toEqual({
       job_id: 'j1',
-      progress: 100,
-      stage: null,
-    });
-    expect(parse(msg('job_progress', { job_id: 'j1', progress: -3, stage: 'decode' }))?.payload).toEqual({
-      job_id: 'j1',
-      progress: 0,
+      progress: 40,
       stage: 'decode',
     });
   });
 
-  it('job_progress without a numeric progress is dropped', () => {
-    expect(parse(msg('job_progress', { job_id: 'j1', progress: '50' }))).toBeNull();
-    expect(parse(msg('job_progress', { job_id: 'j1', progress: null }))).toBeNull();
+  it('job_progress that is not a number from 0 to 100 is dropped', () => {
+    expect(parse(msg('job_progress', { job_id: 'j1', progress: '50', stage: null }))).toBeNull();
+    expect(parse(msg('job_progress', { job_id: 'j1', progress: 140, stage: null }))).toBeNull();
+    expect(parse(msg('job_progress', { job_id: 'j1', progress: -3, stage: null }))).toBeNull();
   });
 
   it('partial_result needs a job id and a whole index of 0 or more', () => {
@@ -64,16 +64,17 @@ describe('realtime messages: each server message type is checked', () => {
     expect(parse(msg('partial_result', { job_id: 'j1', index: 1.5, result: 1 }))).toBeNull();
   });
 
-  it('error needs a code and a message', () => {
+  it('error needs a registered code and a message', () => {
     expect(parse(msg('error', { code: 'BAD_REQUEST', message: 'unknown topic' }))?.payload).toEqual({
       code: 'BAD_REQUEST',
       message: 'unknown topic',
     });
     expect(parse(msg('error', { code: 'BAD_REQUEST' }))).toBeNull();
+    expect(parse(msg('error', { code: 'NOT_A_CODE', message: 'x' }))).toBeNull();
   });
 
-  it('pong is accepted with or without a payload', () => {
-    expect(parse({ type: 'pong', timestamp: 't' })?.type).toBe('pong');
+  it('pong is accepted with any payload', () => {
+    expect(parse(msg('pong', null))?.type).toBe('pong');
     expect(parse(msg('pong', { at: 1 }))?.type).toBe('pong');
   });
 
@@ -84,12 +85,13 @@ describe('realtime messages: each server message type is checked', () => {
     expect(parse(msg('subscribed', { topics: ['plugins', 3] }))).toBeNull();
   });
 
-  it('malformed input is dropped, never thrown: bad JSON, non-objects, no type, unknown type, non-text', () => {
+  it('malformed input is dropped, never thrown: bad JSON, non-objects, no type, unknown type, no timestamp', () => {
     for (const raw of ['{', 'null', '[]', '42', '"text"', '{"payload":{}}', '{"type":"surprise","payload":{}}']) {
       expect(parseServerMessage(raw), raw).toBeNull();
     }
     expect(parseServerMessage(new ArrayBuffer(4))).toBeNull();
-    expect(parse({ type: 'job_status', payload: 'j1' })).toBeNull();
+    expect(parse({ type: 'job_status', payload: 'j1', timestamp: '2026-01-01T00:00:00.000Z' })).toBeNull();
+    expect(parse({ type: 'pong', payload: null })).toBeNull();
   });
 });
 
@@ -223,7 +225,7 @@ describe('realtime client', () => {
     expect(plugins.got).toEqual([]);
     expect(client.snapshot.malformed).toBe(3);
     expect(client.state).toBe('open');
-    net.last().receive(msg('plugin_status', { name: 'ok', state: 'INITIALIZED' }));
+    net.last().receive(msg('plugin_status', { name: 'ok', state: 'INITIALIZED', reason: null, reason_code: null }));
     expect(plugins.got).toHaveLength(1);
   });
 
@@ -236,7 +238,7 @@ describe('realtime client', () => {
     });
     offB = client.subscribe(['plugins'], () => got.push('b'));
     net.last().open();
-    net.last().receive(msg('plugin_status', { name: 'ok', state: 'RUNNING' }));
+    net.last().receive(msg('plugin_status', { name: 'ok', state: 'RUNNING', reason: null, reason_code: null }));
     expect(got).toEqual(['a']);
   });
 
@@ -297,7 +299,7 @@ describe('realtime client', () => {
     vi.advanceTimersByTime(1000);
     net.last().open();
     expect(net.last().sent).toEqual([{ type: 'subscribe', payload: { topics: ['plugins', 'job:7'] } }]);
-    net.last().receive(msg('job_progress', { job_id: '7', progress: 10 }));
+    net.last().receive(msg('job_progress', { job_id: '7', progress: 10, stage: null }));
     expect(job.got).toHaveLength(1);
   });
 

@@ -7,6 +7,8 @@ import type {
   JobStatus,
   JobSubmitResponse,
   ManifestResponse,
+  RestartResponse,
+  ToolRunResponse,
 } from '@bastion/protocol';
 import { AUTH_REQUIRED_EVENT, getApiKey } from './settings';
 
@@ -100,16 +102,9 @@ export async function getCluster(signal?: AbortSignal): Promise<ClusterResponse 
   }
 }
 
-export const restartPlugin = (name: string) =>
-  request<{ name: string; state: string }>('POST', `/v1/plugins/${enc(name)}/restart`);
+export const restartPlugin = (name: string) => request<RestartResponse>('POST', `/v1/plugins/${enc(name)}/restart`);
 
-export interface RunResponse {
-  ok: true;
-  plugin: string;
-  tool: string;
-  result: unknown;
-  execution_time_ms: number;
-}
+export type RunResponse = ToolRunResponse;
 
 /** Arguments plus files: multipart when there is a file (file parts are binary args), else JSON. */
 export interface CallInput {

@@ -11,7 +11,7 @@ export function StateBadge({ state }: { state: string }) {
       <span className="badge" data-state={state} title={`${state}: ${plain.description}`}>
         <span className="badge-dot" aria-hidden="true" />
         <span className="badge-word">{plain.word}</span>
-        <span className="badge-detail">{state}</span>
+        {plain.word.toUpperCase() !== state ? <span className="badge-detail">{state}</span> : null}
       </span>
     );
   }

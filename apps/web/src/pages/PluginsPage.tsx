@@ -55,7 +55,7 @@ export function PluginsPage({ data }: { data: PluginsState }) {
                 <span>
                   {PLAIN_STATE[s].word} <strong>{counts.get(s) ?? 0}</strong>
                 </span>
-                <span className="legend-detail">{s}</span>
+                {PLAIN_STATE[s].word.toUpperCase() !== s ? <span className="legend-detail">{s}</span> : null}
               </li>
             ))}
           </ul>
