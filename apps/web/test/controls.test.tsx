@@ -131,6 +131,14 @@ describe('confidence slider and overlay toggles', () => {
     expect(svgBoxes()).toBe(4);
   });
 
+  it('a result that arrives after the view opened (a finished job) shows all its layers', () => {
+    const { rerender } = render(<ResultView result={null} />);
+    rerender(<ResultView result={DETECTIONS} />);
+    expect(svgBoxes()).toBe(4);
+    rerender(<ResultView result={VIDEO} />);
+    expect(screen.getByRole('checkbox', { name: /Tracks/ })).toHaveProperty('checked', true);
+  });
+
   it('the Labels toggle removes the text drawn over the boxes', async () => {
     const user = userEvent.setup();
     render(<ResultView result={DETECTIONS} />);

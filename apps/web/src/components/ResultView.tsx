@@ -87,14 +87,18 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
     for (const f of timed?.frames ?? []) for (const b of f.boxes) gs.add(b.group);
     return [...gs];
   }, [timed]);
-  const isVideo = timed !== null && timedGroups.length > 0;
+  const isVideo = timed !== null;
   const groups = isVideo ? timedGroups : set.groups;
   const allBoxes = useMemo(
     () => (isVideo ? (timed?.frames.flatMap((f) => f.boxes) ?? []) : set.boxes),
     [isVideo, timed, set],
   );
-  const [visible, setVisible] = useState<string[]>(() => (isVideo ? timedGroups : defaultVisibleGroups(set)));
-  const [labels, setLabels] = useState(() => set.boxes.length <= 40 && !set.groups.includes('words'));
+  // The defaults follow the result (a job's result can arrive after this view mounted); a user's choice sticks.
+  const defaults = isVideo ? groups : defaultVisibleGroups(set);
+  const [visibleChoice, setVisible] = useState<string[] | null>(null);
+  const visible = visibleChoice ?? defaults;
+  const [labelsChoice, setLabels] = useState<boolean | null>(null);
+  const labels = labelsChoice ?? (allBoxes.length <= 40 && !set.groups.includes('words'));
   const [trails, setTrails] = useState(true);
   const [minScore, setMinScore] = useState(0);
   const [highlight, setHighlight] = useState<string | null>(null);
@@ -108,7 +112,7 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
   const hasVisual = set.boxes.length > 0 || isVideo;
   const countIn = (g: string) => allBoxes.filter((b) => b.group === g).length;
 
-  const toggle = (g: string) => setVisible((v) => (v.includes(g) ? v.filter((x) => x !== g) : [...v, g]));
+  const toggle = (g: string) => setVisible(visible.includes(g) ? visible.filter((x) => x !== g) : [...visible, g]);
 
   return (
     <div className="result" data-testid="result">

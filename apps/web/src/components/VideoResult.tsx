@@ -23,7 +23,10 @@ const fmtTime = (s: number): string => `${s.toFixed(2)} s`;
  */
 export function VideoResult({ src, frames, width, height, showLabels, showTrails, keep }: Props) {
   const video = useRef<HTMLVideoElement>(null);
-  const [t, setT] = useState(frames[0]?.time ?? 0);
+  // Without the video, open on the first frame that has something to show.
+  const [t, setT] = useState(
+    () => (src ? frames[0] : (frames.find((f) => f.boxes.length > 0) ?? frames[0]))?.time ?? 0,
+  );
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
 
   useEffect(() => {
@@ -72,7 +75,11 @@ export function VideoResult({ src, frames, width, height, showLabels, showTrails
     <div className="video-result">
       <div
         className={`media-box${src ? '' : ' blank'}`}
-        style={!src && w && h ? { aspectRatio: `${w} / ${h}` } : undefined}
+        style={
+          !src && w && h
+            ? { aspectRatio: `${w} / ${h}`, maxWidth: `calc(60vh * ${w / h})`, marginInline: 'auto', width: '100%' }
+            : undefined
+        }
       >
         {src ? (
           <video
@@ -107,6 +114,7 @@ export function VideoResult({ src, frames, width, height, showLabels, showTrails
           {index + 1} / {frames.length} · {fmtTime(frame?.time ?? 0)}
         </span>
       </div>
+      {rows.length === 0 ? <p className="muted small">No objects were tracked in this video.</p> : null}
       {rows.length > 0 ? (
         <table className="track-table" aria-label="Tracks">
           <thead>
