@@ -151,7 +151,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('every page: no serious or critical accessibility violations, no horizontal overflow at 390×844', async () => {
+  it('every page, light and dark: no serious or critical accessibility violations, no horizontal overflow', async () => {
     const pages: Array<[string, string, string]> = [
       ['plugins', '#/plugins', 'Plugins'],
       ['plugin-detail', '#/plugins/ok', 'ok'],
@@ -160,11 +160,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
       ['camera', '#/camera', 'Live camera'],
     ];
     const problems: string[] = [];
-    for (const [viewport, tag] of [
-      [WIDE, 'wide'],
-      [NARROW, 'narrow'],
+    for (const [viewport, tag, colorScheme] of [
+      [WIDE, 'wide', 'light'],
+      [NARROW, 'narrow', 'light'],
+      [NARROW, 'narrow-dark', 'dark'],
     ] as const) {
-      const p = await browser.newPage({ viewport });
+      const p = await browser.newPage({ viewport, colorScheme });
       try {
         for (const [name, hash, heading] of pages) {
           await p.goto(`${server.url}/${hash}`);
