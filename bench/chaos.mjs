@@ -12,10 +12,16 @@ import { startCli, subset } from './lib/server.mjs';
 import { machineLine, pct, procMemoryMb, r1, sleep } from './lib/stats.mjs';
 
 const { values: opts } = parseArgs({
-  options: { seconds: { type: 'string', default: '30' }, rps: { type: 'string', default: '50' } },
+  options: {
+    seconds: { type: 'string', default: '30' },
+    rps: { type: 'string', default: '50' },
+    // Quarantined plugins are restarted by an admin this often (0 = never), so faults go on all through the soak.
+    revive: { type: 'string', default: '10' },
+  },
 });
 const SECONDS = Number(opts.seconds);
 const RPS = Number(opts.rps);
+const REVIVE_S = Number(opts.revive);
 
 const FAULTY = ['exits', 'hangs-promise', 'heap-leak', 'native-leak', 'throws'];
 const bastion = await startCli({
@@ -54,6 +60,19 @@ const poller = (async () => {
   }
 })();
 
+// Admin restarts of quarantined plugins.
+let revived = 0;
+const reviver = REVIVE_S
+  ? setInterval(async () => {
+      for (const h of await (await fetch(`${url}/v1/plugins`)).json()) {
+        if (h.state !== 'FAILED') continue;
+        const res = await fetch(`${url}/v1/plugins/${h.name}/restart`, { method: 'POST' });
+        await res.arrayBuffer();
+        if (res.status === 200) revived++;
+      }
+    }, REVIVE_S * 1000)
+  : null;
+
 // Mix per 10 calls: 3 direct ok/echo, 2 ok/echo jobs, 1 each of the faulty plugins.
 const mix = ['ok', 'ok', 'ok', 'job', 'job', ...FAULTY];
 const direct = new Outcomes();
@@ -76,6 +95,8 @@ const elapsed = await paced(RPS, SECONDS, async (i) => {
     await direct.record(post(`/v1/plugins/${target}/tools/run/run`, {}));
   }
 });
+
+clearInterval(reviver);
 
 // Let the last jobs finish, then check each one's record.
 const deadline = Date.now() + 30_000;
@@ -109,6 +130,7 @@ const rows = [
   ['direct calls by outcome', String(direct), ''],
   ['job submissions by outcome', String(submitted), ''],
   ['500 answers', String(fiveHundreds), '0'],
+  ['quarantined plugins restarted by an admin', String(revived), ''],
   ['host restarts', crashed ? `1 (exited ${JSON.stringify(crashed)})` : '0', '0'],
   [
     `health GET /v1/plugins (n=${health.length}) p50 / p99 / max`,
@@ -127,7 +149,9 @@ const rows = [
   ],
 ];
 console.log(machineLine());
-console.log(`chaos soak: ${SECONDS} s at ${RPS} calls/s, restartPolicy on-failure\n`);
+console.log(
+  `chaos soak: ${SECONDS} s at ${RPS} calls/s, restartPolicy on-failure, quarantined plugins restarted every ${REVIVE_S || '∞'} s\n`,
+);
 console.log('| measurement | result | target |\n|---|---|---|');
 for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
 process.exit(fiveHundreds || crashed || lost || duplicated || wrong ? 1 : 0);

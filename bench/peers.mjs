@@ -243,7 +243,9 @@ if (only.has('vision')) {
 }
 
 if (tables.length) {
-  console.log('| measurement | Bastion (median of rounds) | peer | Bastion / peer, median (best) |\n|---|---|---|---|');
+  console.log(
+    '| measurement | Bastion (median of rounds) | peer | Bastion / peer: ratio of medians (ratio of bests) |\n|---|---|---|---|',
+  );
   for (const t of tables) console.log(t);
 }
 if (extra.length) {
