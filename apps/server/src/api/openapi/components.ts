@@ -106,25 +106,32 @@ function allComponents(): Record<string, JsonSchema> {
   const all = Object.fromEntries(
     Object.keys(output).map((id) => [id, (REQUESTS.has(id) ? input[id] : output[id]) ?? {}]),
   );
-  typeNullableRefs(all, all);
+  inlineNullableRefs(all, all);
   cached = all;
   return all;
 }
 
 /**
- * OpenAPI 3.0 writes a nullable reference as `{nullable: true, allOf: [{$ref}]}`; linters (and some generators)
- * want the `type` beside `nullable`, so it is copied from the referenced component.
+ * OpenAPI 3.0 has no nullable reference: `{nullable: true, allOf: [{$ref}]}` still rejects null (validators apply
+ * the referenced schema to it). Such a spot gets the referenced schema inline, with `nullable: true` beside its
+ * `type`.
  */
-function typeNullableRefs(node: unknown, all: Record<string, JsonSchema>): void {
-  if (Array.isArray(node)) return node.forEach((n) => typeNullableRefs(n, all));
+function inlineNullableRefs(node: unknown, all: Record<string, JsonSchema>): void {
+  if (Array.isArray(node)) return node.forEach((n) => inlineNullableRefs(n, all));
   if (typeof node !== 'object' || node === null) return;
   const schema = node as JsonSchema;
   const ref = Array.isArray(schema.allOf) && schema.allOf.length === 1 ? (schema.allOf[0] as JsonSchema).$ref : null;
-  if (schema.nullable === true && schema.type === undefined && typeof ref === 'string') {
-    const target = all[ref.slice(PREFIX.length)];
-    if (target?.type !== undefined) schema.type = target.type;
+  const target = typeof ref === 'string' ? all[ref.slice(PREFIX.length)] : undefined;
+  if (schema.nullable === true && target?.type !== undefined) {
+    delete schema.allOf;
+    Object.assign(
+      schema,
+      structuredClone(target),
+      { nullable: true },
+      schema.description ? { description: schema.description } : {},
+    );
   }
-  for (const value of Object.values(schema)) typeNullableRefs(value, all);
+  for (const value of Object.values(schema)) inlineNullableRefs(value, all);
 }
 
 /** The components `doc` refers to, directly or through other components. */
