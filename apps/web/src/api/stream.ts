@@ -1,4 +1,5 @@
-import type { StreamErrorPayload, StreamResultPayload, WsEnvelope } from '@bastion/protocol';
+import { StreamErrorPayloadSchema, StreamResultPayloadSchema } from '@bastion/protocol';
+import type { StreamErrorPayload, StreamResultPayload } from '@bastion/protocol';
 import { wsUrl } from './client';
 
 export type StreamEvent =
@@ -19,12 +20,19 @@ export class StreamConnection {
     this.#ws.onopen = () => onEvent({ type: 'open' });
     this.#ws.onmessage = (ev: MessageEvent) => {
       if (typeof ev.data !== 'string') return;
+      let msg: { type?: unknown; payload?: unknown };
       try {
-        const msg = JSON.parse(ev.data) as WsEnvelope;
-        if (msg.type === 'result') onEvent({ type: 'result', payload: msg.payload as StreamResultPayload });
-        else if (msg.type === 'error') onEvent({ type: 'error', payload: msg.payload as StreamErrorPayload });
+        msg = JSON.parse(ev.data) as { type?: unknown; payload?: unknown };
       } catch {
-        // not ours
+        return; // not JSON: not ours
+      }
+      // Checked against the protocol's schemas; anything else is dropped rather than half-read.
+      if (msg?.type === 'result') {
+        const p = StreamResultPayloadSchema.safeParse(msg.payload);
+        if (p.success) onEvent({ type: 'result', payload: p.data });
+      } else if (msg?.type === 'error') {
+        const p = StreamErrorPayloadSchema.safeParse(msg.payload);
+        if (p.success) onEvent({ type: 'error', payload: p.data });
       }
     };
     this.#ws.onclose = (ev) => onEvent({ type: 'close', code: ev.code, reason: ev.reason });
