@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { autocannon } from './lib/autocannon.mjs';
 import { byModule, connectInspector, selfTimes, startProfile, totalTimes } from './lib/cdp.mjs';
 import { postJson, startCli, subset, tmp } from './lib/server.mjs';
-import { cmdline, descendants, machineLine, sleep } from './lib/stats.mjs';
+import { machineLine, nodeWorkers, sleep } from './lib/stats.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,8 +35,8 @@ try {
   const url = `${bastion.url}/v1/plugins/ok/tools/echo/run`;
   const body = { args: { text: 'hello' } };
   for (let i = 0; i < 500; i++) await postJson(url, body);
-  const workers = descendants(bastion.pid).filter((p) => cmdline(p).includes('worker'));
-  const worker = workers.find((p) => /node\S* /.test(cmdline(p)) && !cmdline(p).startsWith('setpriv'));
+  const workers = nodeWorkers(bastion.pid);
+  const worker = workers[0];
   if (!worker) throw new Error(`no worker process found below ${bastion.pid}`);
   process.kill(worker, 'SIGUSR1');
   const host = await connectInspector(9230);

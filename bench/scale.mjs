@@ -2,10 +2,9 @@
 // `concurrency` 1 and 2. Run after `npm run build`:
 //   node bench/scale.mjs [--plugins 1,20,100] [--concurrency 1,2] [--images 12] [--only startup,vision]
 // The server is the real CLI in its own process (sandboxed workers).
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { plugins, postJson, startCli, subset } from './lib/server.mjs';
-import { descendants, machineLine, median, procMemoryMb, r1, sleep } from './lib/stats.mjs';
+import { machineLine, median, nodeWorkers, procMemoryMb, r1, sleep } from './lib/stats.mjs';
 import { detectionImages, ocrImages } from './lib/vision.mjs';
 
 const { values: opts } = parseArgs({
@@ -19,19 +18,11 @@ const { values: opts } = parseArgs({
 const only = new Set(opts.only.split(','));
 const list = (s) => s.split(',').map(Number);
 
-/** RSS of the plugin worker processes (node, not their bwrap/setpriv wrappers) below the host. */
-function workerRss(hostPid) {
-  return descendants(hostPid)
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
-      } catch {
-        return false;
-      }
-    })
+/** RSS of each plugin worker process below the host, in MB. */
+const workerRss = (hostPid) =>
+  nodeWorkers(hostPid)
     .map((p) => procMemoryMb(p)?.rss)
     .filter((x) => x !== undefined);
-}
 
 console.log(machineLine() + '\n');
 if (only.has('startup')) {

@@ -48,15 +48,6 @@ export function descendants(pid) {
   return out;
 }
 
-/** Command line of a process as one string ('' when gone). */
-export function cmdline(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
-}
-
 /** A header line saying where and how the numbers were taken. */
 export function machineLine() {
   const load = loadavg()
@@ -78,3 +69,14 @@ export function procCpuMs(pid) {
 
 /** CPU time of a process and everything below it, in ms. */
 export const treeCpuMs = (pid) => [pid, ...descendants(pid)].reduce((a, p) => a + procCpuMs(p), 0);
+
+/** The plugin worker processes below a host: the `node` processes, not their setpriv/prlimit/bwrap wrappers. */
+export function nodeWorkers(hostPid) {
+  return descendants(hostPid).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node';
+    } catch {
+      return false;
+    }
+  });
+}
