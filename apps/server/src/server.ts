@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -54,6 +54,11 @@ export async function createServer(
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const isolation = detectIsolation(config.isolation);
   if (isolation.warning) logger.warn(isolation.warning);
+  if (isolation.workerUser && (statSync(config.dataDir).mode & 0o007) !== 0) {
+    logger.warn(
+      `data dir ${config.dataDir} is readable by other users, and so by plugin workers (uid ${isolation.workerUser.uid}); chmod 700 it`,
+    );
+  }
   const registry = new Registry((msg) => logger.warn(msg));
   const manager = new PluginManager(
     config,
