@@ -1,10 +1,14 @@
-import { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
 import { PLUGIN_STATES, type ClusterQueue } from '@bastion/protocol';
 import type { Registry } from '../plugins/registry.js';
 
+/** Where an error was answered: REST (and WebSocket upgrades refused over HTTP), MCP, or a WebSocket message. */
+export type Surface = 'http' | 'mcp' | 'realtime' | 'stream';
+
 /**
- * Prometheus metrics. Call outcomes are counted as they happen (labelled with the error registry's codes);
- * plugin state and worker memory are read from registry snapshots at scrape time.
+ * Prometheus metrics. Call outcomes and errors are counted as they happen (labelled with the error registry's
+ * codes); plugin state and worker memory are read from registry snapshots at scrape time; the process metrics
+ * (CPU, memory, event loop lag, GC, handles) are prom-client's defaults.
  */
 export function createMetrics(
   registry: Registry,
@@ -13,9 +17,11 @@ export function createMetrics(
 ): {
   contentType: string;
   render: () => Promise<string>;
-  countError: (code: string) => void;
+  /** Counts one error answer; every surface calls it (HTTP error handler, MCP results, WebSocket messages). */
+  countError: (code: string, surface?: Surface) => void;
 } {
   const prom = new PromRegistry();
+  collectDefaultMetrics({ register: prom });
   const calls = new Counter({
     name: 'bastion_tool_calls_total',
     help: 'Tool calls that reached a worker, by outcome (ok or an error code)',
@@ -31,8 +37,8 @@ export function createMetrics(
   });
   const errors = new Counter({
     name: 'bastion_request_errors_total',
-    help: 'Error responses of every surface, by code',
-    labelNames: ['code'] as const,
+    help: 'Error answers of every surface (HTTP, MCP tool results, WebSocket messages), by code and surface',
+    labelNames: ['code', 'surface'] as const,
     registers: [prom],
   });
   const snapshot = () => registry.list();
@@ -49,13 +55,13 @@ export function createMetrics(
   });
   new Gauge({
     name: 'bastion_worker_memory_peak_bytes',
-    help: 'Highest RSS any worker of the plugin reached',
+    help: 'Highest RSS any worker of the plugin reached (whole bytes)',
     labelNames: ['plugin'] as const,
     registers: [prom],
     collect() {
       this.reset();
       for (const h of snapshot())
-        if (h.memory_peak_mb !== null) this.set({ plugin: h.name }, h.memory_peak_mb * 1024 * 1024);
+        if (h.memory_peak_mb !== null) this.set({ plugin: h.name }, Math.round(h.memory_peak_mb * 1024 * 1024));
     },
   });
   new Gauge({
@@ -109,7 +115,7 @@ export function createMetrics(
   return {
     contentType: prom.contentType,
     render: () => prom.metrics(),
-    countError: (code) => errors.inc({ code }),
+    countError: (code, surface = 'http') => errors.inc({ code, surface }),
   };
 }
 

@@ -72,6 +72,7 @@ export function createMcpServer(ctx: ApiContext, logger: Logger): Server {
       return successResult(result, info ? wrapsOutput(info, result) : !isPlainObject(result));
     } catch (err) {
       const { error, unexpected } = toCodedError(err);
+      ctx.metrics.countError(error.code, 'mcp');
       if (unexpected) logger.error({ err, tool: name }, 'MCP tool call failed unexpectedly');
       return errorResult(error, Boolean(entry?.info.outputSchema));
     }

@@ -36,7 +36,10 @@ const needsUpgrade = (path: string) => async (_request: FastifyRequest, _reply: 
 export function realtimeFeature(ctx: ApiContext, logger: Logger, { jobs }: FeatureServices): RealtimeFeature {
   const file = ctx.config.file;
   const maxFrameBytes = file.maxFrameMb * 1024 * 1024;
-  const hub = new RealtimeHub(ctx.registry, jobs, logger, { heartbeatMs: file.wsHeartbeatMs });
+  const hub = new RealtimeHub(ctx.registry, jobs, logger, {
+    heartbeatMs: file.wsHeartbeatMs,
+    onError: (code) => ctx.metrics.countError(code, 'realtime'),
+  });
   return {
     name: 'realtime',
     hub,
@@ -74,6 +77,7 @@ export function realtimeFeature(ctx: ApiContext, logger: Logger, { jobs }: Featu
             registry: ctx.registry,
             logger,
             maxFrameBytes,
+            onError: (code) => ctx.metrics.countError(code, 'stream'),
           });
         },
       });

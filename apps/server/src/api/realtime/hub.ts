@@ -13,6 +13,8 @@ export interface HubOptions {
   maxInboundBytes: number;
   maxTopics: number;
   outbound: OutboundLimits;
+  /** Called with the code of every `error` message sent (for bastion_request_errors_total). */
+  onError?: (code: ErrorCode) => void;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -40,6 +42,7 @@ class Connection {
     readonly ws: WebSocket,
     limits: OutboundLimits,
     onHopeless: (c: Connection) => void,
+    private readonly onError: (code: ErrorCode) => void = () => {},
   ) {
     this.out = new Outbound(ws, limits, () => onHopeless(this));
   }
@@ -49,6 +52,7 @@ class Connection {
   }
 
   error(code: ErrorCode, message: string): void {
+    this.onError(code);
     this.send('error', { code, message });
   }
 }
@@ -123,7 +127,12 @@ export class RealtimeHub {
       ws.close(WS_CLOSE.GOING_AWAY, 'server stopping');
       return;
     }
-    const conn = new Connection(ws, this.#opts.outbound, (c) => this.#hopeless(c));
+    const conn = new Connection(
+      ws,
+      this.#opts.outbound,
+      (c) => this.#hopeless(c),
+      (code) => this.#opts.onError?.(code),
+    );
     this.#conns.add(conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => {

@@ -23,6 +23,8 @@ export interface StreamDeps {
   registry: Registry;
   logger: Logger;
   maxFrameBytes: number;
+  /** Called with the code of every `error` message sent (for bastion_request_errors_total). */
+  onError?: (code: ErrorCode) => void;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -76,6 +78,7 @@ export class StreamSession {
   /** Checks the query, then serves the connection; an unusable stream gets an error message and is closed. */
   static open(ws: WebSocket, query: unknown, deps: StreamDeps): StreamSession | null {
     const reject = (code: ErrorCode, message: string): null => {
+      deps.onError?.(code);
       ws.send(envelope('error', { frame_id: null, code, message, dropped: 0 } satisfies StreamErrorPayload));
       ws.close(WS_CLOSE.STREAM_REJECTED, code);
       return null;
@@ -244,6 +247,7 @@ export class StreamSession {
 
   #error(frameId: FrameId, code: ErrorCode, message: string): void {
     if (this.#closed) return;
+    this.deps.onError?.(code);
     const payload: StreamErrorPayload = { frame_id: frameId, code, message, dropped: this.#dropped };
     this.#out.send(envelope('error', payload), false);
   }
