@@ -8,7 +8,7 @@
 import type { ClusterResponse, ToolDescriptor } from '@bastion/protocol';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RealtimeClient } from '../src/api/realtime';
 import { ErrorNotice } from '../src/components/ErrorNotice';
 import { FileDrop } from '../src/components/FileDrop';
@@ -292,6 +292,58 @@ describe('live camera controls', () => {
     expect(cams.streams[1]!.deviceId).toBe('cam-b');
     await screen.findByRole('button', { name: 'Stop camera' });
     expect(cams.streams[1]!.track.stop).not.toHaveBeenCalled();
+  });
+
+  it('draws the boxes over the live picture as results arrive, with latency and dropped frames', async () => {
+    stubCameras();
+    const streams: FakeSocket[] = [];
+    vi.stubGlobal(
+      'WebSocket',
+      class extends FakeSocket {
+        constructor(url: string) {
+          super(url);
+          streams.push(this);
+        }
+      },
+    );
+    // happy-dom plays no video and encodes no JPEG: give the picture a size and the canvas an encoder.
+    Object.defineProperty(HTMLVideoElement.prototype, 'videoWidth', { configurable: true, get: () => 640 });
+    Object.defineProperty(HTMLVideoElement.prototype, 'videoHeight', { configurable: true, get: () => 480 });
+    onTestFinished(() => {
+      delete (HTMLVideoElement.prototype as { videoWidth?: number }).videoWidth;
+      delete (HTMLVideoElement.prototype as { videoHeight?: number }).videoHeight;
+    });
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    vi.spyOn(HTMLCanvasElement.prototype, 'toDataURL').mockReturnValue('data:image/jpeg;base64,AAAA');
+    const user = userEvent.setup();
+    renderCamera();
+    await user.click(await screen.findByRole('button', { name: 'Start camera' }));
+    await waitFor(() => expect(streams).toHaveLength(1));
+    const ws = streams[0]!;
+    expect(ws.url).toContain('/v1/stream?plugin=motion&tool=detect_motion');
+    act(() => ws.open());
+    await waitFor(() => expect(ws.sent.length).toBeGreaterThan(0));
+    const first = ws.sent[0] as { type: string; payload: { frame_id: number; image_base64: string } };
+    expect(first.type).toBe('frame');
+    expect(first.payload.image_base64).toMatch(/^data:image\/jpeg;base64,/);
+    act(() =>
+      ws.receive({
+        type: 'result',
+        payload: {
+          frame_id: first.payload.frame_id,
+          result: { width: 640, height: 480, regions: [{ area: 900, box: { x: 10, y: 10, width: 30, height: 30 } }] },
+          execution_time_ms: 4,
+          dropped: 3,
+        },
+        timestamp: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+    await waitFor(() =>
+      expect(document.querySelector('.media-box.live svg.box-layer')?.getAttribute('data-boxes')).toBe('1'),
+    );
+    await waitFor(() => expect(screen.getByTestId('stat-dropped').textContent).toBe('3'));
+    expect(screen.getByTestId('stat-latency').textContent).toMatch(/\d/);
+    expect(screen.getByTestId('stat-exec').textContent).toBe('4 ms');
   });
 
   it('the FPS slider goes from 1 to 30, starts at 12, applies and remembers a new rate', async () => {

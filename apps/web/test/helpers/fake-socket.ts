@@ -9,6 +9,8 @@ export class FakeSocket implements SocketLike {
   static readonly OPEN = 1;
   static readonly CLOSED = 3;
   readyState = FakeSocket.CONNECTING;
+  // What the browser has queued but not sent (the camera page skips frames while it is high).
+  bufferedAmount = 0;
   readonly sent: Array<{ type: string; payload?: unknown }> = [];
   onopen: ((ev: Event) => void) | null = null;
   onmessage: ((ev: MessageEvent) => void) | null = null;
