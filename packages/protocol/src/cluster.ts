@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from './errors.js';
-import { PLUGIN_STATES } from './health.js';
+import { ErrorCodeSchema } from './errors.js';
+import { PluginStateSchema } from './health.js';
 
 /** `standalone`: one node, jobs in SQLite. `cluster`: nodes share jobs through BullMQ on Redis (docs/cluster.md). */
 export const CLUSTER_MODES = ['standalone', 'cluster'] as const;
@@ -10,7 +10,7 @@ export type ClusterMode = z.infer<typeof ClusterModeSchema>;
 /** One plugin as a node reports it in its heartbeat. Available = LOADED, INITIALIZED or RUNNING. */
 export const ClusterNodePluginSchema = z.object({
   name: z.string(),
-  state: z.enum(PLUGIN_STATES),
+  state: PluginStateSchema,
 });
 export type ClusterNodePlugin = z.infer<typeof ClusterNodePluginSchema>;
 
@@ -38,7 +38,7 @@ export const ClusterQueueSchema = z.object({
   /** Why the queue cannot be reached (code QUEUE_UNAVAILABLE), or null while connected. */
   error: z
     .object({
-      code: z.custom<ErrorCode>((v) => typeof v === 'string' && Object.hasOwn(ERROR_CODES, v)),
+      code: ErrorCodeSchema,
       message: z.string(),
     })
     .nullable(),
