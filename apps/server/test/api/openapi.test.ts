@@ -256,7 +256,7 @@ describe('OpenAPI document', () => {
     await call('POST /v1/jobs', '/v1/jobs', { headers: USER, json: { plugin: 'missing-binary', tool: 'run' } });
     await call('POST /v1/jobs', '/v1/jobs', { headers: USER, json: { plugin: 'ok', tool: 'echo', args: { n: 1 } } });
     let status = '';
-    for (let i = 0; i < 200 && status !== 'succeeded'; i++) {
+    for (let i = 0; i < 1200 && status !== 'succeeded'; i++) {
       status = ((await call('GET /v1/jobs/{id}', `/v1/jobs/${id}`, { headers: USER })).body as { status: string })
         .status;
       if (status !== 'succeeded') await new Promise((r) => setTimeout(r, 25));
