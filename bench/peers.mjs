@@ -6,9 +6,11 @@
 //   list    GET /v1/plugins (one plugin)                          vs fastify sending a constant of the same bytes
 //   busy    GET /v1/plugins p99 while one plugin is under load and another hangs (absolute target, < 10 ms)
 //   runner  trivial call through the runner API, 32 in flight     vs Piscina run(), 32 in flight
+//   upload  a 2 MB binary argument (JSON, base64) to a trivial tool vs fastify decoding it for a Piscina thread
 //   vision  OCR and detection per image over HTTP                 vs the same library called in-process
 // autocannon runs in its own process, Bastion runs as the real CLI in its own (the runner row is in-process by
 // definition). Prints Markdown tables.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
@@ -21,7 +23,7 @@ const { values: opts } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '5' },
-    only: { type: 'string', default: 'http,list,busy,runner,vision' },
+    only: { type: 'string', default: 'http,list,busy,upload,runner,vision' },
     runs: { type: 'string', default: '5' },
     // For before/after comparisons of a plugin: serve this plugins dir instead of the bundled plugins.
     'vision-plugins-dir': { type: 'string' },
@@ -70,7 +72,7 @@ function row(res, what, peerWhat) {
 console.log(machineLine());
 console.log(`rounds ${ROUNDS} × ${SECONDS} s, autocannon -c ${CONNECTIONS} in its own process\n`);
 
-if (only.has('http') || only.has('list')) {
+if (only.has('http') || only.has('list') || only.has('upload')) {
   const bastion = await startCli({ pluginsDir: subset(['ok']), config: okConfig });
   const listBody = await (await fetch(`${bastion.url}/v1/plugins`)).text();
   const peer = await startPeer(2, listBody);
@@ -91,6 +93,30 @@ if (only.has('http') || only.has('list')) {
         () => load(`${peer.url}/constant`),
       );
       row(res, `\`GET /v1/plugins\` (one plugin, ${Buffer.byteLength(listBody)} B)`, 'fastify sending the same bytes');
+    }
+    if (only.has('upload')) {
+      // Sequential calls: the latency a large image adds before and after the plugin's own work.
+      const file = randomBytes(2 * 1024 * 1024).toString('base64');
+      const body = { args: { file } };
+      const once = async (url) => {
+        const t = performance.now();
+        const res = await postJson(url, body);
+        if (res.status !== 200 || res.body.result.bytes !== 2 * 1024 * 1024) throw new Error(JSON.stringify(res.body));
+        return performance.now() - t;
+      };
+      const rounds = async (url) => {
+        const times = [];
+        for (let i = 0; i < 20; i++) times.push(await once(url));
+        return { value: median(times), p99: undefined };
+      };
+      await rounds(`${bastion.url}/v1/plugins/ok/tools/bytes/run`);
+      const res = await alternate(
+        'upload',
+        () => rounds(`${bastion.url}/v1/plugins/ok/tools/bytes/run`),
+        () => rounds(`${peer.url}/bytes`),
+        { unit: 'ms', higherIsBetter: false },
+      );
+      row(res, '2 MB binary argument (2.8 MB JSON) to a trivial tool, median latency', 'fastify + Piscina, same body');
     }
   } finally {
     await peer.stop();

@@ -3,8 +3,10 @@
 //   node bench/profile.mjs [--seconds 10] [--top 25] [--out DIR]
 // Starts the CLI with the fixture plugin 'ok' (concurrency 2, isolation 'process' so the worker's inspector is
 // reachable), profiles the host (inspector on 127.0.0.1:9230) and one worker (SIGUSR1 → 127.0.0.1:9229) while
-// autocannon (own process, 32 connections) posts ok/echo calls, and prints self time per call by module and by
+// autocannon (own process, 32 connections) posts ok/echo calls (or, with --upload-kb N, ok/bytes calls with an
+// N KB binary argument over 4 connections), and prints self time per call by module and by
 // function. The .cpuprofile files are written to --out for Chrome DevTools / speedscope.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +20,8 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '10' },
     top: { type: 'string', default: '25' },
     out: { type: 'string' },
+    // Profile calls of ok/bytes carrying a binary argument of this many KB (4 connections) instead of ok/echo.
+    'upload-kb': { type: 'string' },
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -31,29 +35,34 @@ const bastion = await startCli({
   nodeArgs: ['--inspect=127.0.0.1:9230'],
   env: { BASTION_ISOLATION: 'process' },
 });
+let host = null;
+let child = null;
 try {
-  const url = `${bastion.url}/v1/plugins/ok/tools/echo/run`;
-  const body = { args: { text: 'hello' } };
-  for (let i = 0; i < 500; i++) await postJson(url, body);
+  const uploadKb = Number(opts['upload-kb'] ?? 0);
+  const tool = uploadKb ? 'bytes' : 'echo';
+  const url = `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
+  const body = uploadKb
+    ? { args: { file: randomBytes(uploadKb * 1024).toString('base64') } }
+    : { args: { text: 'hello' } };
+  const connections = uploadKb ? 4 : 32;
+  for (let i = 0; i < (uploadKb ? 20 : 500); i++) await postJson(url, body);
   const workers = nodeWorkers(bastion.pid);
   const worker = workers[0];
   if (!worker) throw new Error(`no worker process found below ${bastion.pid}`);
   process.kill(worker, 'SIGUSR1');
-  const host = await connectInspector(9230);
-  const child = await connectInspector(9229);
+  host = await connectInspector(9230);
+  child = await connectInspector(9229);
   await sleep(200);
   const stops = [await startProfile(host), await startProfile(child)];
-  const load = await autocannon(url, { connections: 32, seconds: SECONDS, method: 'POST', body });
+  const load = await autocannon(url, { connections, seconds: SECONDS, method: 'POST', body });
   const [hostProfile, workerProfile] = await Promise.all(stops.map((stop) => stop()));
-  host.close();
-  child.close();
 
   const calls = load.requests;
   // Each of the `concurrency` workers served about half of the calls.
   const workerCalls = calls / workers.length;
   console.log(machineLine());
   console.log(
-    `${calls} ok/echo calls in ${SECONDS} s (${Math.round(load.rps)} req/s, p99 ${load.p99} ms), ` +
+    `${calls} ok/${tool} calls${uploadKb ? ` with ${uploadKb} KB of binary argument` : ''} in ${SECONDS} s (${Math.round(load.rps)} req/s, p99 ${load.p99} ms), ` +
       `${workers.length} workers; profiles in ${out}\n`,
   );
   for (const [name, profile, n] of [
@@ -83,6 +92,9 @@ try {
     console.log('');
   }
 } finally {
+  // The host waits for attached debuggers before it exits.
+  host?.close();
+  child?.close();
   await bastion.stop();
 }
 process.exit(0);

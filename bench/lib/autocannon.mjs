@@ -1,7 +1,8 @@
 // Runs autocannon in its own process (never in the process being measured) and returns its JSON result.
 import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { root } from './server.mjs';
+import { root, tmp } from './server.mjs';
 
 const cli = path.join(root, 'node_modules/autocannon/autocannon.js');
 
@@ -11,8 +12,13 @@ const cli = path.join(root, 'node_modules/autocannon/autocannon.js');
  */
 export function autocannon(url, { connections = 32, seconds = 5, method = 'GET', body, pipelining = 1 } = {}) {
   const args = [cli, '-j', '-c', String(connections), '-d', String(seconds), '-p', String(pipelining), '-m', method];
+  let bodyDir = null;
   if (body !== undefined) {
-    args.push('-H', 'content-type=application/json', '-b', typeof body === 'string' ? body : JSON.stringify(body));
+    // From a file: a command-line argument is limited to 128 KB.
+    bodyDir = tmp('body');
+    const file = path.join(bodyDir, 'body.json');
+    writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body));
+    args.push('-H', 'content-type=application/json', '-i', file);
   }
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -22,6 +28,7 @@ export function autocannon(url, { connections = 32, seconds = 5, method = 'GET',
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.once('exit', (code) => {
+      if (bodyDir) rmSync(bodyDir, { recursive: true, force: true });
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
       const r = JSON.parse(out);
       resolve({

@@ -12,12 +12,19 @@ const pool = new Piscina({
   minThreads: threads,
   maxThreads: threads,
 });
-const app = Fastify({ logger: false });
+const app = Fastify({ logger: false, bodyLimit: 256 * 1024 * 1024 });
 // The same reply envelope as Bastion's run route.
 app.post('/run', async (req) => {
   const t = performance.now();
   const result = await pool.run(req.body.args);
   return { ok: true, plugin: 'ok', tool: 'echo', result, execution_time_ms: performance.now() - t };
+});
+// A binary argument as Bastion takes it over JSON: base64, decoded, handed to a thread.
+app.post('/bytes', async (req) => {
+  const t = performance.now();
+  const file = Buffer.from(req.body.args.file, 'base64');
+  const result = await pool.run({ tool: 'bytes', args: { file } });
+  return { ok: true, plugin: 'ok', tool: 'bytes', result, execution_time_ms: performance.now() - t };
 });
 app.get('/constant', (_req, reply) => reply.type('application/json; charset=utf-8').send(constant));
 const url = await app.listen({ port: 0, host: '127.0.0.1' });
