@@ -142,6 +142,27 @@ describe('cluster mode', () => {
     expect((await getJob(a.url, q3.body.job_id)).started_at).toBeNull();
   }, 30_000);
 
+  it('fails a job whose plugin crashed without retry; a node where the plugin FAILED leaves its queue to others until restarted', async () => {
+    const crashed = await waitJob(a.url, (await submitJob(a.url, 'sleeper', 'crash', {})).body.job_id, isFinished);
+    expect([crashed.status, crashed.error?.code, crashed.attempts]).toEqual(['failed', 'PLUGIN_CRASHED', 1]);
+    const [broken, healthy] = crashed.node === 'node-b' ? [b, c] : [c, b];
+    const state = async (n: ClusterNodeProcess) =>
+      (await http<{ state: string }>(`${n.url}/v1/plugins/sleeper/health`)).body.state;
+    expect(await state(broken)).toBe('FAILED');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await submitJob(a.url, 'sleeper', 'sleep', { ms: 300 })).body.job_id);
+    const jobs = await Promise.all(ids.map((id) => waitJob(a.url, id, isFinished)));
+    expect(jobs.map((j) => [j.status, j.node])).toEqual(Array(4).fill(['succeeded', healthy.id]));
+    // Back after a restart: it takes jobs again.
+    const restart = await http(`${broken.url}/v1/plugins/sleeper/restart`, { method: 'POST' });
+    expect(restart.status).toBe(200);
+    await until(async () => ((await state(broken)) === 'INITIALIZED' ? true : undefined));
+    const more: string[] = [];
+    for (let i = 0; i < 4; i++) more.push((await submitJob(a.url, 'sleeper', 'sleep', { ms: 500 })).body.job_id);
+    const after = await Promise.all(more.map((id) => waitJob(a.url, id, isFinished)));
+    expect(new Set(after.map((j) => j.node))).toEqual(new Set(['node-b', 'node-c']));
+  }, 30_000);
+
   it('hands the job of a SIGKILLed node to another node; the dead node leaves the list', async () => {
     const sub = await submitJob(a.url, 'sleeper', 'sleep', { ms: 3000 });
     const running = await waitJob(a.url, sub.body.job_id, (j) => j.status === 'running');
