@@ -23,4 +23,53 @@ export default tseslint.config(
     files: ['apps/server/test/fixtures/**'],
     rules: { 'no-constant-condition': 'off', 'no-empty': 'off' },
   },
+  {
+    // Stability rule: processes are spawned only by the sandbox (and the few places listed below), so every plugin
+    // execution goes through its limits, kills and accounting.
+    files: ['**/*.{ts,tsx,js,mjs,cjs}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:child_process', 'child_process'].map((name) => ({
+            name,
+            message:
+              'Spawn processes only in apps/server/src/sandbox/ (plugin execution goes through the sandbox); see eslint.config.js for the other allowed places.',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    // The host never imports plugin code: only the worker (apps/server/src/sandbox/worker/) loads a plugin module.
+    files: ['apps/server/src/**/*.ts'],
+    ignores: ['apps/server/src/sandbox/worker/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.type!="Literal"]',
+          message:
+            'Dynamic import() of a computed path loads plugin code into the host; only the sandbox worker may do that.',
+        },
+        {
+          selector: 'CallExpression[callee.name="require"][arguments.0.type!="Literal"]',
+          message: 'require() of a computed path loads plugin code into the host; only the sandbox worker may do that.',
+        },
+      ],
+    },
+  },
+  {
+    // Places that legitimately spawn: the sandbox itself, the GPU probe (nvidia-smi, before any plugin code runs),
+    // tests, benchmarks, repository scripts, and plugins that run a tool of their own (video-tracker's ffmpeg).
+    files: [
+      'apps/server/src/sandbox/**',
+      'apps/server/src/plugins/checks/gpu.ts',
+      '**/test/**',
+      'bench/**',
+      'scripts/**',
+      'plugins/video-tracker/src/**',
+    ],
+    rules: { 'no-restricted-imports': 'off' },
+  },
 );
