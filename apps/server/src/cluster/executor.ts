@@ -147,7 +147,7 @@ export class JobExecutor {
       if (worker.concurrency !== concurrency) worker.concurrency = concurrency;
       if (worker.isPaused()) {
         this.d.logger.info(`cluster: plugin ${plugin} is available again; taking its jobs`);
-        void worker.resume();
+        worker.resume().catch(() => {});
       }
     } else if (worker && !worker.isPaused()) {
       this.d.logger.info(`cluster: plugin ${plugin} is ${state ?? 'gone'}; leaving its jobs to other nodes`);

@@ -28,6 +28,7 @@ export class RedisLink extends EventEmitter<{ up: []; down: [string] }> {
   #error: string | null = 'connecting';
   #closed = false;
   #warned = false;
+  #everConnected = false;
 
   constructor(
     readonly url: string,
@@ -101,7 +102,8 @@ export class RedisLink extends EventEmitter<{ up: []; down: [string] }> {
   #setUp(): void {
     if (this.#connected) return;
     this.#warned = false;
-    const wasDown = this.#error !== 'connecting';
+    const wasDown = this.#everConnected;
+    this.#everConnected = true;
     this.#connected = true;
     this.#error = null;
     if (wasDown) this.logger.info(`cluster: job queue reachable again at ${redactUrl(this.url)}`);

@@ -218,6 +218,8 @@ describe('cluster mode', () => {
     expect(direct.status).toBe(200);
     const refused = await submitJob(node.url, 'sleeper', 'sleep', { ms: 10 });
     expect([refused.status, refused.body.error?.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
+    const read = await http(`${node.url}/v1/jobs`);
+    expect([read.status, read.body.error?.code]).toEqual([503, 'QUEUE_UNAVAILABLE']);
     const view = await node.cluster();
     expect(view.queue?.connected).toBe(false);
     expect(view.queue?.error?.code).toBe('QUEUE_UNAVAILABLE');
