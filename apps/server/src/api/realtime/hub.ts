@@ -1,11 +1,13 @@
-import type { ErrorCode, RealtimeServerPayloads } from '@bastion/protocol';
+import type { ErrorCode, JobRecord, RealtimeServerPayloads } from '@bastion/protocol';
 import { WS_CLOSE } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
+import { BastionError } from '../../errors/bastion-error.js';
 import type { JobBackend, JobEvents } from '../../jobs/backend.js';
 import type { Registry, StateEvent } from '../../plugins/registry.js';
 import { rawToBuffer } from './raw.js';
 import { DEFAULT_OUTBOUND_LIMITS, Outbound, type OutboundLimits } from './outbound.js';
+import { checkJsonValue } from '../body.js';
 
 export interface HubOptions {
   heartbeatMs: number;
@@ -250,6 +252,12 @@ export class RealtimeHub {
       conn.error('BAD_REQUEST', 'message is not valid JSON; expected {"type": ..., "payload": ...}');
       return;
     }
+    try {
+      checkJsonValue(msg, 'the message', false); // deep nesting: a pong would echo it back
+    } catch (err) {
+      conn.error('BAD_REQUEST', (err as Error).message);
+      return;
+    }
     if (
       typeof msg !== 'object' ||
       msg === null ||
@@ -310,8 +318,12 @@ export class RealtimeHub {
     // Job topics need a lookup (in cluster mode, in Redis): answer once every named job has been checked.
     void Promise.all(wanted.map(async (topic) => ({ topic, job: await this.#jobSafe(topic.slice(4)) }))).then(
       (found) => {
-        const snapshots: NonNullable<(typeof found)[number]['job']>[] = [];
+        const snapshots: JobRecord[] = [];
         for (const { topic, job } of found) {
+          if (job instanceof BastionError) {
+            conn.error(job.code, `cannot subscribe to '${topic}': ${job.message}`);
+            continue;
+          }
           if (!job) {
             conn.error('JOB_NOT_FOUND', `cannot subscribe to '${topic}': no job '${topic.slice(4)}'`);
             continue;
@@ -331,11 +343,12 @@ export class RealtimeHub {
     );
   }
 
+  /** The job, null if unknown, or the coded error that kept us from reading it (cluster mode: Redis down). */
   async #jobSafe(id: string) {
     try {
       return await this.jobs.get(id);
-    } catch {
-      return null;
+    } catch (err) {
+      return err instanceof BastionError ? err : null;
     }
   }
 }
