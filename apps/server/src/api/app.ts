@@ -2,7 +2,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import multipart from '@fastify/multipart';
 import type { Access } from './auth.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandling, sendError, toBastionError } from './error-handler.js';
+import { parseJsonText } from './body.js';
+import { clientErrorHandler, installErrorHandling, sendError, toBastionError } from './error-handler.js';
+import { installGuards } from './guard/index.js';
+import { serverTimeouts } from './guard/timeouts.js';
 import { registerOpenApi } from './openapi/document.js';
 import { healthRoutes } from './routes/health.js';
 import { pluginRoutes } from './routes/plugins.js';
@@ -22,13 +25,18 @@ export async function buildApp(
   ctx: ApiContext,
   options: { logger?: FastifyBaseLogger; routeSets?: RouteSet[] } = {},
 ): Promise<FastifyInstance> {
-  const maxBytes = ctx.config.file.maxUploadMb * 1024 * 1024;
+  const { config } = ctx;
+  const file = config.file;
+  const maxBytes = file.maxUploadMb * 1024 * 1024;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request lines would dominate the log at 50 calls/s; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBytes,
     routerOptions: { maxParamLength: 1024 },
+    // Slow clients (slow-loris headers or bodies, idle keep-alives) cannot hold connections open for ever.
+    ...serverTimeouts(file),
+    clientErrorHandler: clientErrorHandler(ctx.metrics.countError),
     // Errors fastify raises before a route runs keep the project's error shape.
     frameworkErrors: (err, _request, reply) => {
       const coded = toBastionError(err);
@@ -36,9 +44,22 @@ export async function buildApp(
       return sendError(reply, coded);
     },
   });
-  // Plain text is not an accepted body anywhere.
-  app.removeContentTypeParser(['text/plain']);
+  // JSON bodies are parsed by one parser that also refuses deep nesting and __proto__/constructor keys; plain
+  // text is not an accepted body anywhere.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : parseJsonText(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   installErrorHandling(app, ctx.metrics.countError);
+  installGuards(app, {
+    host: config.host,
+    allowedHosts: [...file.allowedHosts, ...config.allowedHosts],
+    allowedOrigins: [...file.allowedOrigins, ...config.allowedOrigins],
+  });
 
   await app.register(multipart, {
     limits: { fileSize: maxBytes, files: 16, fields: 64, parts: 80, fieldSize: 16 * 1024 * 1024 },

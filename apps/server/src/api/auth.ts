@@ -27,6 +27,15 @@ function keyOf(headers: FastifyRequest['headers']): string | null {
   return null;
 }
 
+/**
+ * Who is calling, as far as keys tell: the sha256 of the presented key (hex), or null without one. Used to bind
+ * an MCP session to the key that opened it; the key itself is never stored.
+ */
+export function keyFingerprint(headers: FastifyRequest['headers']): string | null {
+  const key = keyOf(headers);
+  return key === null ? null : digest(key).toString('hex');
+}
+
 /** Resolves the caller's role from `X-API-Key` or `Authorization: Bearer`; compares in constant time. */
 export function createAuth(config: AuthConfig) {
   const keys: Array<{ role: Role; hash: Buffer }> = [];

@@ -1,6 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 
+/** Deeper JSON than this is refused: no tool needs it, and recursive code further on (IPC, validators) could overflow. */
+export const MAX_JSON_DEPTH = 64;
+/** JSON.parse keeps these as own keys; merged or spread later they could reach a prototype. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
 /**
  * Reads `{args}` from a JSON body, or from multipart: file parts become binary args named by their field, a
  * field `args` holds JSON, and other fields are plain string args. Extra top-level keys are returned as `rest`.
@@ -28,6 +33,16 @@ async function readMultipart(
     const rest: Record<string, unknown> = {};
     let jsonArgs: Record<string, unknown> = {};
     for await (const part of request.parts()) {
+      const name: unknown = part.fieldname;
+      if (typeof name !== 'string' || !name) {
+        throw new BastionError(
+          'BAD_REQUEST',
+          'every multipart part needs a name (Content-Disposition: form-data; name=...)',
+        );
+      }
+      if (FORBIDDEN_KEYS.has(name)) {
+        throw new BastionError('BAD_REQUEST', `the multipart part name '${name}' is not allowed`);
+      }
       if (part.type === 'file') {
         args[part.fieldname] = await part.toBuffer();
       } else if (part.fieldname === 'args') {
@@ -59,21 +74,45 @@ function readJson(request: FastifyRequest): { args: Record<string, unknown>; res
 }
 
 function parseArgsJson(text: string): Record<string, unknown> {
+  const value = parseJsonText(text, 'the multipart field "args"');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BastionError('BAD_REQUEST', 'the multipart field "args" must hold a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Throws BAD_REQUEST when a parsed JSON value nests deeper than MAX_JSON_DEPTH or (unless `keys` is false) holds a
+ * forbidden key.
+ */
+export function checkJsonValue(value: unknown, what = 'the body', keys = true): void {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      throw new BastionError('BAD_REQUEST', `${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    if (Array.isArray(node)) {
+      for (const v of node) stack.push([v, depth + 1]);
+      continue;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (keys && FORBIDDEN_KEYS.has(k))
+        throw new BastionError('BAD_REQUEST', `${what} contains the forbidden key '${k}'`);
+      stack.push([v, depth + 1]);
+    }
+  }
+}
+
+/** JSON.parse for anything a client sends: malformed JSON, too deep nesting and forbidden keys are BAD_REQUEST. */
+export function parseJsonText(text: string, what = 'the body'): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new BastionError('BAD_REQUEST', 'the multipart field "args" must hold a JSON object');
+    throw new BastionError('BAD_REQUEST', `${what} is not valid JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BastionError('BAD_REQUEST', 'the multipart field "args" must hold a JSON object');
-  }
-  // JSON.parse keeps "__proto__" as an own key; never let it reach an object spread as a prototype.
-  if (Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'constructor')) {
-    throw new BastionError(
-      'BAD_REQUEST',
-      'the multipart field "args" contains a forbidden key (__proto__ or constructor)',
-    );
-  }
-  return value as Record<string, unknown>;
+  checkJsonValue(value, what);
+  return value;
 }

@@ -1,5 +1,9 @@
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
+import { describeErrors } from '../runner/args.js';
 
 /** Maps anything thrown while handling a request to a coded error (docs/errors.md). */
 export function toBastionError(err: unknown): BastionError {
@@ -19,7 +23,12 @@ export function toBastionError(err: unknown): BastionError {
   if (status === 404) return new BastionError('NOT_FOUND', message);
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (bad JSON, unsupported media type, schema, proto poisoning, long URLs)
-    return new BastionError('BAD_REQUEST', message, e.validation ? { details: e.validation } : {});
+    // Query and parameter validation: the same `{path, message}` details as INVALID_INPUT, not ajv's objects.
+    return new BastionError(
+      'BAD_REQUEST',
+      message,
+      e.validation ? { details: describeErrors(e.validation as unknown as ErrorObject[]) } : {},
+    );
   }
   return new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
 }
@@ -40,4 +49,35 @@ export function installErrorHandling(app: FastifyInstance, countError: (code: st
     countError('NOT_FOUND');
     return sendError(reply, new BastionError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+/**
+ * Node's `clientError`s (a request not received within the server timeouts, oversized headers, unparsable HTTP)
+ * answered in the project's error shape before the connection is closed.
+ */
+export function clientErrorHandler(countError: (code: string) => void) {
+  return (err: Error & { code?: string }, socket: Duplex): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    // A response already under way on this socket cannot be replaced by another one.
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const [status, reason, coded] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', new BastionError('BAD_REQUEST', 'the request was not received in time')]
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? [
+                431,
+                'Request Header Fields Too Large',
+                new BastionError('PAYLOAD_TOO_LARGE', 'the request headers are too large'),
+              ]
+            : [400, 'Bad Request', new BastionError('BAD_REQUEST', 'malformed HTTP request')];
+      countError(coded.code);
+      const body = JSON.stringify(coded.toBody());
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  };
 }

@@ -26,6 +26,8 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   insecure: { type: 'boolean' },
   isolation: { type: 'string' },
+  'allowed-origin': { type: 'string', multiple: true },
+  'allowed-host': { type: 'string', multiple: true },
   queue: { type: 'string' },
   'node-id': { type: 'string' },
 } as const;
@@ -37,6 +39,13 @@ function toInt(value: string | undefined, name: string, problems: string[]): num
     return undefined;
   }
   return Number(value);
+}
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function toBool(value: string | undefined): boolean | undefined {
@@ -97,6 +106,9 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     hashedKeys,
     protectHealth: toBool(env.BASTION_PROTECT_HEALTH),
     isolation: flags.isolation ?? (env.BASTION_ISOLATION || undefined),
+    // Allow-lists add up: the config file's, the environment's and the flags' entries all apply.
+    allowedOrigins: [...commaList(env.BASTION_ALLOWED_ORIGINS), ...(flags['allowed-origin'] ?? [])],
+    allowedHosts: [...commaList(env.BASTION_ALLOWED_HOSTS), ...(flags['allowed-host'] ?? [])],
     nodeId: flags['node-id'] ?? (env.BASTION_NODE_ID || null),
     queueUrl: flags.queue ?? (env.BASTION_QUEUE_URL || parsedFile?.queue.url || null),
     file: parsedFile,

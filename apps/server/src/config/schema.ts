@@ -63,6 +63,22 @@ export const queueSchema = z
   .strict();
 export type QueueSettings = z.infer<typeof queueSchema>;
 
+/** An origin as browsers send it: `http(s)://host[:port]`, no path (the Origin check, docs/security.md). */
+export const originSchema = z
+  .string()
+  .regex(/^https?:\/\/[^/?#@\s]+\/?$/i, 'must be an origin like https://app.example.com or http://10.0.0.5:3000')
+  .refine((value) => URL.canParse(value), 'must be an origin like https://app.example.com')
+  .transform((value) => new URL(value).origin);
+
+/** A host name or IP address a client may use in `Host` (the DNS-rebinding check); no port. */
+export const hostNameSchema = z
+  .string()
+  .regex(
+    /^(\[[0-9a-f:.]+\]|[0-9a-f:.]+|[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?)$/i,
+    'must be a host name or an IP address, without a port',
+  )
+  .transform((value) => value.toLowerCase());
+
 /** The config file (`--config FILE`). */
 export const configFileSchema = z
   .object({
@@ -78,6 +94,16 @@ export const configFileSchema = z
     /** WebSocket heartbeat: a ping every this many ms; a client that misses one whole interval is dropped. */
     wsHeartbeatMs: positiveInt.default(30_000),
     shutdownGraceMs: z.number().int().min(0).default(10_000),
+    /** Origins besides the server's own whose pages may call the API (CORS is answered for them). */
+    allowedOrigins: z.array(originSchema).default([]),
+    /** Names besides loopback and the bound address that clients may reach the server at (`Host`). */
+    allowedHosts: z.array(hostNameSchema).default([]),
+    /** A client must send its request headers within this time (slow-loris), in ms. */
+    headersTimeoutMs: positiveInt.min(1000).default(30_000),
+    /** A client must send its whole request, body included, within this time (slow uploads), in ms. */
+    requestTimeoutMs: positiveInt.min(1000).default(300_000),
+    /** An idle keep-alive connection is closed after this time, in ms. */
+    keepAliveTimeoutMs: positiveInt.default(5_000),
     queue: queueSchema.default(queueSchema.parse({})),
   })
   .strict();
@@ -106,6 +132,10 @@ export const serverConfigSchema = z.object({
         .strict(),
     )
     .default([]),
+  /** `--allowed-origin` / BASTION_ALLOWED_ORIGINS, added to the config file's `allowedOrigins`. */
+  allowedOrigins: z.array(originSchema).default([]),
+  /** `--allowed-host` / BASTION_ALLOWED_HOSTS, added to the config file's `allowedHosts`. */
+  allowedHosts: z.array(hostNameSchema).default([]),
   /** Sandbox strength; `auto` uses namespaces where the OS allows them. */
   isolation: z.enum(['auto', 'namespace', 'process']).default('auto'),
   /** `--node-id`: this node's name in a cluster (default `<hostname>:<port>`). */

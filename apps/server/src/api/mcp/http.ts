@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { SessionStore } from './sessions.js';
+import { keyFingerprint } from '../auth.js';
+import { parseJsonText } from '../body.js';
+import { sendError } from '../error-handler.js';
+import { BastionError } from '../../errors/bastion-error.js';
+import { sameOwner, type SessionStore } from './sessions.js';
 
 /** JSON-RPC error codes the SDK's transport uses for HTTP-level problems. */
 const PARSE_ERROR = -32700;
@@ -14,10 +18,8 @@ function rpcError(reply: FastifyReply, status: number, code: number, message: st
   return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** JSON.parse that drops `__proto__` keys (they could only ever be an attack on the objects built from them). */
-function parseJson(text: string): unknown {
-  return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
-}
+/** Methods /mcp answers; the others get 405 with an `Allow` header. */
+const MCP_METHODS = ['GET', 'POST', 'DELETE'];
 
 function isJsonRpc(body: unknown): boolean {
   const messages = Array.isArray(body) ? body : [body];
@@ -29,7 +31,12 @@ function isJsonRpc(body: unknown): boolean {
  * request without a session id opens a new session; everything else gets the JSON-RPC error and HTTP status the
  * SDK's transport would give. Auth is the app's onRequest hook (same keys as REST, role user).
  */
-export async function mcpRoutes(app: FastifyInstance, sessions: SessionStore, logger: Logger): Promise<void> {
+export async function mcpRoutes(
+  app: FastifyInstance,
+  sessions: SessionStore,
+  logger: Logger,
+  countError: (code: string) => void = () => {},
+): Promise<void> {
   await app.register(async (scope) => {
     // MCP bodies are read as text here and parsed below, so that malformed JSON and wrong content types get the
     // transport's JSON-RPC answers rather than REST errors. The body limit is the app's.
@@ -47,6 +54,23 @@ export async function mcpRoutes(app: FastifyInstance, sessions: SessionStore, lo
       },
       handler: (request, reply) => handle(request, reply),
     });
+    // HEAD is fastify's automatic twin of GET; every other method fastify knows is answered here.
+    const others = scope.supportedMethods.filter((m) => !MCP_METHODS.includes(m) && m !== 'HEAD');
+    scope.route({
+      method: others,
+      url: '/mcp',
+      config: { access: 'public' },
+      schema: { hide: true },
+      handler: (request, reply) => {
+        countError('BAD_REQUEST');
+        const err = new BastionError('BAD_REQUEST', `/mcp does not accept ${request.method}; use GET, POST or DELETE`);
+        return reply
+          .code(405)
+          .header('allow', MCP_METHODS.join(', '))
+          .type('application/json; charset=utf-8')
+          .send(err.toBody());
+      },
+    });
   });
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
@@ -55,20 +79,26 @@ export async function mcpRoutes(app: FastifyInstance, sessions: SessionStore, lo
     let body: unknown;
     if (request.method === 'POST' && typeof request.body === 'string') {
       try {
-        body = parseJson(request.body);
-      } catch {
-        return rpcError(reply, 400, PARSE_ERROR, 'Parse error: Invalid JSON');
+        body = parseJsonText(request.body, 'the JSON-RPC message');
+      } catch (err) {
+        return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${(err as Error).message}`);
       }
     }
 
+    const owner = keyFingerprint(request.headers);
     if (sessionId !== undefined) {
       const session = sessions.get(sessionId);
       if (!session) return rpcError(reply, 404, SESSION_NOT_FOUND, 'Session not found');
+      // A session id is not a credential: only the key that opened the session may use it.
+      if (!sameOwner(session.owner, owner)) {
+        countError('FORBIDDEN');
+        return sendError(reply, new BastionError('FORBIDDEN', 'this MCP session was opened with another API key'));
+      }
       sessions.track(session, reply.raw);
       return forward(session.transport, request, reply, body);
     }
     if (request.method === 'POST' && isInitializeRequest(body)) {
-      const pending = await sessions.create();
+      const pending = await sessions.create(owner);
       try {
         await forward(pending.transport, request, reply, body);
       } finally {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -22,6 +22,19 @@ export interface Session {
   lastSeen: number;
   /** HTTP exchanges in progress: a running call's response stream, the GET notification stream. */
   open: number;
+  /**
+   * The fingerprint of the key that opened the session (null: opened without a key). Every later request must
+   * carry the same key, so the role it had at initialize is the role of every call.
+   */
+  owner: string | null;
+}
+
+/** Whether two key fingerprints (or their absence) are the same caller; compared in constant time. */
+export function sameOwner(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A transport made for an initialize request; it becomes a session only if the initialize succeeds. */
@@ -59,8 +72,8 @@ export class SessionStore {
     return this.#sessions.get(id);
   }
 
-  /** A new server and transport for an initialize request. */
-  async create(): Promise<PendingSession> {
+  /** A new server and transport for an initialize request by the caller with key fingerprint `owner`. */
+  async create(owner: string | null = null): Promise<PendingSession> {
     const server = this.makeServer();
     let admitted = false;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -68,7 +81,7 @@ export class SessionStore {
       onsessioninitialized: (id) => {
         if (this.#closed) return;
         admitted = true;
-        this.#admit({ id, transport, server, lastSeen: Date.now(), open: 0 });
+        this.#admit({ id, transport, server, lastSeen: Date.now(), open: 0, owner });
       },
     });
     // Set before connect(): the server chains its own close handling after this one.

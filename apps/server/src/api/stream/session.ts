@@ -3,6 +3,7 @@ import { WS_CLOSE } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { BastionError } from '../../errors/bastion-error.js';
+import { checkJsonValue } from '../body.js';
 import type { Registry } from '../../plugins/registry.js';
 import { binaryProperties } from '../../runner/args.js';
 import type { ToolRunner } from '../../runner/tool-runner.js';
@@ -31,6 +32,14 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const hasForbiddenKey = (o: Record<string, unknown>): boolean =>
   Object.hasOwn(o, '__proto__') || Object.hasOwn(o, 'constructor');
+const isShallowEnough = (value: unknown): boolean => {
+  try {
+    checkJsonValue(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * One `/v1/stream?plugin=&tool=` connection: frames (JSON with base64, or binary messages) run one at a time
@@ -108,7 +117,7 @@ export class StreamSession {
       } catch {
         parsed = undefined;
       }
-      if (!isPlainObject(parsed) || hasForbiddenKey(parsed))
+      if (!isPlainObject(parsed) || hasForbiddenKey(parsed) || !isShallowEnough(parsed))
         return reject('BAD_REQUEST', "query 'args' must be a JSON object");
       defaultArgs = parsed;
     }
@@ -152,6 +161,12 @@ export class StreamSession {
       );
       return;
     }
+    try {
+      checkJsonValue(msg, 'the message', false); // deep nesting; args are checked for keys below
+    } catch (err) {
+      this.#error(null, 'BAD_REQUEST', (err as Error).message);
+      return;
+    }
     if (!isPlainObject(msg) || typeof msg.type !== 'string') {
       this.#error(null, 'BAD_REQUEST', 'message must be a JSON object with a string "type"');
       return;
@@ -178,7 +193,7 @@ export class StreamSession {
       this.#error(id, 'BAD_REQUEST', 'image_base64 must be a base64 string or a data: URL');
       return;
     }
-    if (p.args !== undefined && (!isPlainObject(p.args) || hasForbiddenKey(p.args))) {
+    if (p.args !== undefined && (!isPlainObject(p.args) || hasForbiddenKey(p.args) || !isShallowEnough(p.args))) {
       this.#error(id, 'BAD_REQUEST', 'args must be a JSON object (without __proto__ or constructor keys)');
       return;
     }
