@@ -85,8 +85,8 @@ export interface PluginDefinition<State = any> {
   init?(ctx: LoadContext): State | Promise<State>;
   /** Checks the plugin is really usable (e.g. a tiny inference); throwing makes the plugin FAILED. */
   validate?(ctx: ValidateContext<State>): void | Promise<void>;
-  /** Frees resources on shutdown or restart; receives the state `init()` returned. */
-  dispose?(state?: State): void | Promise<void>;
+  /** Frees resources on shutdown or restart; `ctx.state` is what `init()` returned. */
+  dispose?(ctx: ValidateContext<State>): void | Promise<void>;
 }
 
 /**

@@ -3,9 +3,13 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 /** A JSON Schema object (draft 2020-12 or draft-07). Binary inputs use `contentEncoding: 'base64'`. */
 export type JsonSchema = Record<string, unknown>;
 
-/** Binary properties (`contentEncoding: 'base64'`) reach the handler as bytes, not as the base64 string. */
+/**
+ * Binary properties (`contentEncoding: 'base64'`) reach the handler as bytes, not as the base64 string. The host
+ * does not fill in `default` values, so a property with a default stays optional.
+ */
 type BinaryArgs = {
   deserialize: [{ pattern: { type: 'string'; contentEncoding: 'base64' }; output: Uint8Array }];
+  keepDefaultedPropertiesOptional: true;
 };
 
 /**
@@ -24,6 +28,6 @@ export type ArgsOf<S extends JSONSchema> = FromSchema<S, BinaryArgs>;
  * @example
  * type Result = ResultOf<{ type: 'object'; properties: { bytes: { type: 'integer' } }; required: ['bytes'] }>;
  */
-export type ResultOf<S extends JSONSchema> = FromSchema<S>;
+export type ResultOf<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
 
 export type { JSONSchema };

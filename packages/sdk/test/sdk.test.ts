@@ -34,7 +34,7 @@ describe('types from the schema', () => {
     type: 'object',
     properties: {
       image: { type: 'string', contentEncoding: 'base64' },
-      threshold: { type: 'number' },
+      threshold: { type: 'number', default: 25 },
       mode: { enum: ['fast', 'best'] },
     },
     required: ['image'],

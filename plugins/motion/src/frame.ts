@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { InputError } from '@bastion/sdk';
 
 // One plugin worker process: keep sharp's memory use predictable (no operation cache between calls).
 sharp.cache(false);
@@ -16,27 +17,30 @@ const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`;
 /** Reads and checks an uploaded frame's header without decoding pixels. */
 export async function readHeader(bytes: Uint8Array, maxInputPixels: number): Promise<FrameHeader> {
   if (!(bytes instanceof Uint8Array)) {
-    throw new Error('image must be binary data (base64 in JSON or a file part in multipart)');
+    throw new InputError('image must be binary data (base64 in JSON or a file part in multipart)');
   }
   if (bytes.byteLength === 0) {
-    throw new Error('image is empty (0 bytes); send a JPEG, PNG or WebP frame');
+    throw new InputError('image is empty (0 bytes); send a JPEG, PNG or WebP frame');
   }
   let meta: sharp.Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new Error(`image is not a readable picture (${(err as Error).message}); send a JPEG, PNG or WebP frame`, {
-      cause: err,
-    });
+    throw new InputError(
+      `image is not a readable picture (${(err as Error).message}); send a JPEG, PNG or WebP frame`,
+      {
+        cause: err,
+      },
+    );
   }
   if (!meta.format || !RASTER_FORMATS.has(meta.format)) {
-    throw new Error(`image format '${meta.format ?? 'unknown'}' is not supported; send a JPEG, PNG or WebP frame`);
+    throw new InputError(`image format '${meta.format ?? 'unknown'}' is not supported; send a JPEG, PNG or WebP frame`);
   }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
-  if (w < 1 || h < 1) throw new Error('image has no pixel size in its header; the file is probably corrupt');
+  if (w < 1 || h < 1) throw new InputError('image has no pixel size in its header; the file is probably corrupt');
   if (w * h > maxInputPixels) {
-    throw new Error(
+    throw new InputError(
       `image is ${w}×${h} (${mp(w * h)}), above the limit of ${mp(maxInputPixels)}; ` +
         'send smaller frames (or raise the motion plugin option maxInputPixels)',
     );
@@ -79,7 +83,7 @@ export async function decodeWorkingFrame(
       throw new Error(`decoded ${out.info.width}×${out.info.height} instead of ${width}×${height}`);
     }
   } catch (err) {
-    throw new Error(
+    throw new InputError(
       `image could not be decoded (${(err as Error).message.trim()}); the file is truncated or corrupt, send it again`,
       { cause: err },
     );

@@ -2,44 +2,19 @@
  * Bastion plugin `motion`: compares each frame of a session with the session's previous frame and reports the
  * changed regions. Pure image arithmetic on a downscaled greyscale copy (sharp decodes); no model, no network.
  */
-import { definePlugin, type JsonSchema, type LoadContext, type ToolContext } from '@bastion/sdk';
+import {
+  definePlugin,
+  defineTool,
+  InputError,
+  type ArgsOf,
+  type LoadContext,
+  type ResultOf,
+  type ToolContext,
+  type ValidateContext,
+} from '@bastion/sdk';
 import { decodeWorkingFrame, readHeader, workingSizeFor } from './frame.js';
 import { diffMask, findRegions } from './regions.js';
 import { SessionStore } from './sessions.js';
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface MotionRegion {
-  box: Box;
-  /** Changed pixels in the region, in input pixels. */
-  area: number;
-}
-
-export interface DetectMotionResult {
-  motion: boolean;
-  /** Share of the frame whose grey level changed by more than `threshold` (0–1). */
-  changed_ratio: number;
-  regions: MotionRegion[];
-  width: number;
-  height: number;
-  first_frame: boolean;
-}
-
-export interface DetectMotionArgs {
-  image: Uint8Array;
-  session_id: string;
-  threshold?: number;
-  min_area?: number;
-}
-
-export interface ResetSessionArgs {
-  session_id: string;
-}
 
 export interface MotionSettings {
   /** Longest side of the working frame, in pixels. */
@@ -91,24 +66,35 @@ function readSettings(config: Readonly<Record<string, unknown>>): MotionSettings
   return out;
 }
 
-let settings: MotionSettings = { ...DEFAULT_SETTINGS };
-let store = new SessionStore(settings.maxSessions, settings.idleMs);
+/** The plugin's state, made by init() and handed to every call as ctx.state: one per worker process. */
+export interface MotionState {
+  settings: MotionSettings;
+  store: SessionStore;
+}
 
 function checkSessionId(id: unknown): string {
   if (typeof id !== 'string' || id.length < 1 || id.length > 128) {
-    throw new Error('session_id must be a string of 1 to 128 characters');
+    throw new InputError('session_id must be a string of 1 to 128 characters', { field: 'session_id' });
   }
   return id;
 }
 
-async function detectMotion(args: DetectMotionArgs, ctx: Pick<ToolContext, 'signal'>): Promise<DetectMotionResult> {
+async function detectMotion(
+  args: DetectMotionArgs,
+  { settings, store }: MotionState,
+  signal: AbortSignal,
+): Promise<DetectMotionResult> {
   const sessionId = checkSessionId(args.session_id);
   const threshold = args.threshold ?? DEFAULT_THRESHOLD;
   if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 255)) {
-    throw new Error(`threshold must be a number from 0 to 255 (grey levels), got ${String(threshold)}`);
+    throw new InputError(`threshold must be a number from 0 to 255 (grey levels), got ${String(threshold)}`, {
+      field: 'threshold',
+    });
   }
   if (args.min_area !== undefined && !(Number.isInteger(args.min_area) && args.min_area >= 0)) {
-    throw new Error(`min_area must be a non-negative integer number of pixels, got ${String(args.min_area)}`);
+    throw new InputError(`min_area must be a non-negative integer number of pixels, got ${String(args.min_area)}`, {
+      field: 'min_area',
+    });
   }
 
   const header = await readHeader(args.image, settings.maxInputPixels);
@@ -118,9 +104,9 @@ async function detectMotion(args: DetectMotionArgs, ctx: Pick<ToolContext, 'sign
   // A frame of another size than the session's previous one is stretched to the session's working size.
   const known = store.get(sessionId);
   const work = known ? { width: known.width, height: known.height } : workingSizeFor(header, settings.workingSize);
-  if (ctx.signal.aborted) throw new Error('motion call cancelled');
+  if (signal.aborted) throw new Error('motion call cancelled');
   const frame = await decodeWorkingFrame(args.image, work.width, work.height, settings);
-  if (ctx.signal.aborted) throw new Error('motion call cancelled');
+  if (signal.aborted) throw new Error('motion call cancelled');
 
   // Read and replace the session's frame synchronously, so concurrent calls of one session never interleave here.
   const prev = store.get(sessionId);
@@ -133,7 +119,7 @@ async function detectMotion(args: DetectMotionArgs, ctx: Pick<ToolContext, 'sign
   const changed = diffMask(prev.frame, frame, threshold, mask);
   const sx = width / work.width;
   const sy = height / work.height;
-  const regions: MotionRegion[] = [];
+  const regions: DetectMotionResult['regions'] = [];
   if (changed > 0) {
     const radius = Math.round(settings.mergeDistance * Math.max(work.width, work.height) * 0.5);
     for (const b of findRegions(mask, work.width, work.height, radius)) {
@@ -158,14 +144,14 @@ async function detectMotion(args: DetectMotionArgs, ctx: Pick<ToolContext, 'sign
   };
 }
 
-const sessionIdSchema: JsonSchema = {
+const sessionIdSchema = {
   type: 'string',
   minLength: 1,
   maxLength: 128,
   description: 'Caller-chosen id of the frame sequence (camera, stream); frames are compared within a session',
-};
+} as const;
 
-const boxSchema: JsonSchema = {
+const boxSchema = {
   type: 'object',
   properties: {
     x: { type: 'integer', minimum: 0 },
@@ -174,93 +160,112 @@ const boxSchema: JsonSchema = {
     height: { type: 'integer', minimum: 0 },
   },
   required: ['x', 'y', 'width', 'height'],
-};
+  additionalProperties: false,
+} as const;
 
-/** For tests and benchmarks: the live session store. */
-export function sessionCount(): number {
-  return store.size;
+const detectInput = {
+  type: 'object',
+  properties: {
+    image: { type: 'string', contentEncoding: 'base64', description: 'JPEG, PNG or WebP frame' },
+    session_id: sessionIdSchema,
+    threshold: {
+      type: 'number',
+      minimum: 0,
+      maximum: 255,
+      default: DEFAULT_THRESHOLD,
+      description: 'Per-pixel grey-level difference (0-255) that counts as change',
+    },
+    min_area: {
+      type: 'integer',
+      minimum: 0,
+      description: 'Smallest region reported, in changed input pixels (default 0.1% of the frame)',
+    },
+  },
+  required: ['image', 'session_id'],
+  additionalProperties: false,
+} as const;
+
+const detectOutput = {
+  type: 'object',
+  properties: {
+    motion: { type: 'boolean' },
+    /** Share of the frame whose grey level changed by more than `threshold` (0–1). */
+    changed_ratio: { type: 'number', minimum: 0, maximum: 1 },
+    regions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        // area: changed pixels in the region, in input pixels.
+        properties: { box: boxSchema, area: { type: 'integer', minimum: 0 } },
+        required: ['box', 'area'],
+        additionalProperties: false,
+      },
+    },
+    width: { type: 'integer', minimum: 1 },
+    height: { type: 'integer', minimum: 1 },
+    first_frame: { type: 'boolean' },
+  },
+  required: ['motion', 'changed_ratio', 'regions', 'width', 'height', 'first_frame'],
+  additionalProperties: false,
+} as const;
+
+const resetInput = {
+  type: 'object',
+  properties: { session_id: sessionIdSchema },
+  required: ['session_id'],
+  additionalProperties: false,
+} as const;
+
+// Each shape is written once, as JSON Schema; the types follow from it.
+export type DetectMotionArgs = ArgsOf<typeof detectInput>;
+export type DetectMotionResult = ResultOf<typeof detectOutput>;
+export type MotionRegion = DetectMotionResult['regions'][number];
+export type Box = MotionRegion['box'];
+export type ResetSessionArgs = ArgsOf<typeof resetInput>;
+
+/** For tests and benchmarks: how many sessions a worker's store holds. */
+export function sessionCount(state: MotionState): number {
+  return state.store.size;
 }
 
 export default definePlugin({
   tools: {
-    detect_motion: {
+    detect_motion: defineTool({
       description:
         "Compare a frame with the session's previous frame and return the changed regions (boxes in input " +
         'pixels). The first frame of a session only primes it (motion false).',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          image: { type: 'string', contentEncoding: 'base64', description: 'JPEG, PNG or WebP frame' },
-          session_id: sessionIdSchema,
-          threshold: {
-            type: 'number',
-            minimum: 0,
-            maximum: 255,
-            default: DEFAULT_THRESHOLD,
-            description: 'Per-pixel grey-level difference (0-255) that counts as change',
-          },
-          min_area: {
-            type: 'integer',
-            minimum: 0,
-            description: 'Smallest region reported, in changed input pixels (default 0.1% of the frame)',
-          },
-        },
-        required: ['image', 'session_id'],
-        additionalProperties: false,
-      },
-      outputSchema: {
-        type: 'object',
-        properties: {
-          motion: { type: 'boolean' },
-          changed_ratio: { type: 'number', minimum: 0, maximum: 1 },
-          regions: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { box: boxSchema, area: { type: 'integer', minimum: 0 } },
-              required: ['box', 'area'],
-            },
-          },
-          width: { type: 'integer', minimum: 1 },
-          height: { type: 'integer', minimum: 1 },
-          first_frame: { type: 'boolean' },
-        },
-        required: ['motion', 'changed_ratio', 'regions', 'width', 'height', 'first_frame'],
-      },
-      handler: (args: DetectMotionArgs, ctx: ToolContext) => detectMotion(args, ctx),
-    },
-    reset_session: {
+      inputSchema: detectInput,
+      outputSchema: detectOutput,
+      handler: (args, ctx: ToolContext<MotionState>) => detectMotion(args, ctx.state, ctx.signal),
+    }),
+    reset_session: defineTool({
       description: "Forget a session's previous frame; its next frame starts afresh. reset is false if it was unknown.",
-      inputSchema: {
-        type: 'object',
-        properties: { session_id: sessionIdSchema },
-        required: ['session_id'],
-        additionalProperties: false,
-      },
+      inputSchema: resetInput,
       outputSchema: {
         type: 'object',
         properties: { reset: { type: 'boolean' } },
         required: ['reset'],
+        additionalProperties: false,
       },
-      handler: (args: ResetSessionArgs) => {
+      handler: (args, ctx: ToolContext<MotionState>) => {
         const id = checkSessionId(args.session_id);
-        const existed = store.has(id);
-        store.delete(id);
+        const existed = ctx.state.store.has(id);
+        ctx.state.store.delete(id);
         return { reset: existed };
       },
-    },
+    }),
   },
 
-  async init(ctx: LoadContext) {
-    settings = readSettings(ctx.config);
-    store = new SessionStore(settings.maxSessions, settings.idleMs);
+  async init(ctx: LoadContext): Promise<MotionState> {
+    const settings = readSettings(ctx.config);
     ctx.log(
       `motion ready: working size ${settings.workingSize}px, up to ${settings.maxSessions} sessions, ` +
         `idle expiry ${Math.round(settings.idleMs / 1000)} s`,
     );
+    return { settings, store: new SessionStore(settings.maxSessions, settings.idleMs) };
   },
 
-  async validate(ctx: LoadContext) {
+  async validate(ctx: ValidateContext<MotionState>) {
     // Two tiny synthetic frames through the real pipeline (sharp decode + diff + labelling).
     const { default: sharp } = await import('sharp');
     const frameWith = (left: number) =>
@@ -274,23 +279,18 @@ export default definePlugin({
         ])
         .png()
         .toBuffer();
-    const probe = new SessionStore(1, 60_000);
-    const saved = store;
-    store = probe;
-    try {
-      const signal = new AbortController().signal;
-      const a = await detectMotion({ image: await frameWith(8), session_id: 'self-test' }, { signal });
-      const b = await detectMotion({ image: await frameWith(40), session_id: 'self-test' }, { signal });
-      if (!a.first_frame || !b.motion || b.regions.length === 0) {
-        throw new Error(`motion self-test found no motion between two different frames: ${JSON.stringify(b)}`);
-      }
-    } finally {
-      store = saved;
+    // A store of its own, so the self-test leaves no session behind in the plugin's state.
+    const probe: MotionState = { settings: ctx.state.settings, store: new SessionStore(1, 60_000) };
+    const signal = new AbortController().signal;
+    const a = await detectMotion({ image: await frameWith(8), session_id: 'self-test' }, probe, signal);
+    const b = await detectMotion({ image: await frameWith(40), session_id: 'self-test' }, probe, signal);
+    if (!a.first_frame || !b.motion || b.regions.length === 0) {
+      throw new Error(`motion self-test found no motion between two different frames: ${JSON.stringify(b)}`);
     }
     ctx.log('motion self-test passed');
   },
 
-  async dispose() {
-    store.clear();
+  async dispose(ctx: ValidateContext<MotionState>) {
+    ctx.state.store.clear();
   },
 });

@@ -1,15 +1,24 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import plugin, { sessionCount, type DetectMotionArgs, type DetectMotionResult } from '../src/index.js';
+import plugin, {
+  sessionCount,
+  type DetectMotionArgs,
+  type DetectMotionResult,
+  type MotionState,
+} from '../src/index.js';
 import { frame, makeCtx, pluginDir, pngBombHeader } from './helpers.js';
+
+/** The state init() returned, handed to each call as ctx.state (the worker does the same). */
+let state: MotionState;
+const ctx = () => makeCtx(pluginDir, {}, undefined, state);
 
 /** Calls the handler as the worker does, after schema validation (some tests pass deliberately odd args). */
 const detect = (args: Record<string, unknown>) =>
   Promise.resolve(
-    plugin.tools.detect_motion.handler(args as unknown as DetectMotionArgs, makeCtx(pluginDir)),
+    plugin.tools.detect_motion.handler(args as unknown as DetectMotionArgs, ctx()),
   ) as Promise<DetectMotionResult>;
 const reset = (session_id: string) =>
-  Promise.resolve(plugin.tools.reset_session.handler({ session_id })) as Promise<{ reset: boolean }>;
+  Promise.resolve(plugin.tools.reset_session.handler({ session_id }, ctx())) as Promise<{ reset: boolean }>;
 
 let sessionSeq = 0;
 const newSession = () => `test-${++sessionSeq}`;
@@ -18,13 +27,13 @@ const covers = (box: { x: number; y: number; width: number; height: number }, x:
   box.x <= x && box.y <= y && box.x + box.width >= x + size && box.y + box.height >= y + size;
 
 beforeAll(async () => {
-  const ctx = makeCtx(pluginDir);
-  await plugin.init!(ctx);
-  await plugin.validate!(ctx);
+  state = await plugin.init(makeCtx(pluginDir));
+  await plugin.validate(ctx());
+  expect(sessionCount(state)).toBe(0); // the self-test leaves no session behind
 });
 
 afterAll(async () => {
-  await plugin.dispose!();
+  await plugin.dispose(ctx());
 });
 
 describe('detect_motion', () => {
@@ -175,41 +184,40 @@ describe('detect_motion', () => {
 
 describe('session bounds', () => {
   it('evicts the least recently used session above maxSessions', async () => {
-    await plugin.init!(makeCtx(pluginDir, { maxSessions: 3 }));
+    state = await plugin.init(makeCtx(pluginDir, { maxSessions: 3 }));
     try {
       const img = await frame([{ x: 10, y: 10 }]);
       for (const id of ['s1', 's2', 's3']) await detect({ image: img, session_id: id });
       await detect({ image: img, session_id: 's1' }); // s1 is now the most recently used
       await detect({ image: img, session_id: 's4' }); // evicts s2
-      expect(sessionCount()).toBe(3);
+      expect(sessionCount(state)).toBe(3);
       expect((await detect({ image: img, session_id: 's1' })).first_frame).toBe(false);
       expect((await detect({ image: img, session_id: 's2' })).first_frame).toBe(true);
-      expect(sessionCount()).toBe(3);
+      expect(sessionCount(state)).toBe(3);
       for (let i = 0; i < 20; i++) await detect({ image: img, session_id: `many-${i}` });
-      expect(sessionCount()).toBe(3);
+      expect(sessionCount(state)).toBe(3);
     } finally {
-      await plugin.init!(makeCtx(pluginDir));
+      state = await plugin.init(makeCtx(pluginDir));
     }
   });
 
   it('expires idle sessions', async () => {
-    await plugin.init!(makeCtx(pluginDir, { idleMs: 20 }));
+    state = await plugin.init(makeCtx(pluginDir, { idleMs: 20 }));
     try {
       const img = await frame([{ x: 10, y: 10 }]);
       await detect({ image: img, session_id: 'idle' });
       await new Promise((r) => setTimeout(r, 60));
       expect((await detect({ image: img, session_id: 'idle' })).first_frame).toBe(true);
     } finally {
-      await plugin.init!(makeCtx(pluginDir));
+      state = await plugin.init(makeCtx(pluginDir));
     }
   });
 
   it('rejects invalid options at init', async () => {
-    await expect(plugin.init!(makeCtx(pluginDir, { maxSessions: 0 }))).rejects.toThrow(
+    await expect(plugin.init(makeCtx(pluginDir, { maxSessions: 0 }))).rejects.toThrow(
       /maxSessions must be an integer from 1/,
     );
-    await expect(plugin.init!(makeCtx(pluginDir, { workingSize: 'big' }))).rejects.toThrow(/workingSize/);
-    await plugin.init!(makeCtx(pluginDir));
+    await expect(plugin.init(makeCtx(pluginDir, { workingSize: 'big' }))).rejects.toThrow(/workingSize/);
   });
 });
 
@@ -237,6 +245,19 @@ describe('detect_motion with bad input', () => {
     const again = await detect({ image: good, session_id });
     expect(again.first_frame).toBe(false);
     expect(again.motion).toBe(false);
+  });
+
+  it("reports bad input as the caller's mistake (InputError)", async () => {
+    const image = await frame([]);
+    for (const args of [
+      { image: new Uint8Array(0), session_id: 'a' },
+      { image, session_id: '' },
+    ]) {
+      await expect(detect(args)).rejects.toMatchObject({ name: 'InputError' });
+    }
+    await expect(detect({ image: pngBombHeader(20000, 20000), session_id: 'a' })).rejects.toMatchObject({
+      name: 'InputError',
+    });
   });
 
   it('rejects bad arguments with clear messages', async () => {
