@@ -2,42 +2,20 @@
  * Bastion plugin `ocr`: reads text in an image with tesseract.js (WASM) and the English traineddata shipped in
  * the `@tesseract.js-data/eng` npm package. Works offline; one tesseract worker is kept alive per plugin worker.
  */
-import { definePlugin, type JsonSchema, type LoadContext, type ToolContext } from '@bastion/sdk';
+import {
+  definePlugin,
+  defineTool,
+  InputError,
+  type ArgsOf,
+  type LoadContext,
+  type ResultOf,
+  type ToolContext,
+} from '@bastion/sdk';
 import type Tesseract from 'tesseract.js';
 import { Engine } from './engine.js';
 import { prepareImage, type ImageLimits } from './image.js';
 import { findInstalledLanguages, type InstalledLanguage } from './languages.js';
 import { SELF_TEST_PNG_BASE64, SELF_TEST_WORDS } from './selftest.js';
-
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface TextItem {
-  text: string;
-  /** 0–1 */
-  confidence: number;
-  box: Box;
-}
-
-export interface ExtractTextResult {
-  text: string;
-  /** Mean word confidence, 0–1 (0 when no word was found). */
-  confidence: number;
-  words: TextItem[];
-  lines: TextItem[];
-  width: number;
-  height: number;
-}
-
-export interface ExtractTextArgs {
-  image: Uint8Array;
-  language?: string;
-  psm?: number;
-}
 
 /** Page segmentation modes that need `osd.traineddata` (orientation/script detection), which is not installed. */
 const OSD_PSMS = new Set([0, 1, 12]);
@@ -90,7 +68,7 @@ function resolveLanguages(spec: string): InstalledLanguage[] {
   for (const code of codes) {
     const lang = languages.get(code);
     if (!lang) {
-      throw new Error(
+      throw new InputError(
         `language '${code}' is not installed; installed: ${installedList()}. ` +
           `Install it with 'npm install @tesseract.js-data/${code}' in the ocr plugin folder and restart the plugin`,
       );
@@ -146,10 +124,10 @@ async function extractText(args: ExtractTextArgs, ctx: Pick<ToolContext, 'signal
   const language = args.language ?? settings.defaultLanguage;
   if (psm !== undefined) {
     if (!Number.isInteger(psm) || psm < 0 || psm > 13) {
-      throw new Error(`psm must be an integer from 0 to 13 (tesseract page segmentation mode), got ${psm}`);
+      throw new InputError(`psm must be an integer from 0 to 13 (tesseract page segmentation mode), got ${psm}`);
     }
     if (OSD_PSMS.has(psm)) {
-      throw new Error(
+      throw new InputError(
         `psm ${psm} needs orientation/script detection data (osd.traineddata), which is not installed; ` +
           'use 3 (automatic, the default), 6 (one block), 7 (one line) or 11 (sparse text)',
       );
@@ -158,7 +136,13 @@ async function extractText(args: ExtractTextArgs, ctx: Pick<ToolContext, 'signal
   const langs = resolveLanguages(language);
   if (ctx.signal.aborted) throw new Error('OCR call cancelled');
   ctx.progress(5, 'decoding image');
-  const img = await prepareImage(image, settings);
+  let img: Awaited<ReturnType<typeof prepareImage>>;
+  try {
+    img = await prepareImage(image, settings);
+  } catch (err) {
+    // prepareImage refuses only the picture itself (empty, not an image, corrupt, too large): the caller's mistake.
+    throw new InputError((err as Error).message, { field: 'image' });
+  }
 
   return serialise(async () => {
     if (ctx.signal.aborted) throw new Error('OCR call cancelled');
@@ -196,7 +180,7 @@ function toResult(page: Tesseract.Page, width: number, height: number, sx: numbe
   return { text: page.text.trim(), confidence, words, lines, width, height };
 }
 
-const boxSchema: JsonSchema = {
+const boxSchema = {
   type: 'object',
   properties: {
     x: { type: 'integer', minimum: 0 },
@@ -205,9 +189,11 @@ const boxSchema: JsonSchema = {
     height: { type: 'integer', minimum: 0 },
   },
   required: ['x', 'y', 'width', 'height'],
-};
+  additionalProperties: false,
+} as const;
 
-const itemSchema: JsonSchema = {
+/** A word or a line: its text, confidence 0–1 and box in input pixels. */
+const itemSchema = {
   type: 'object',
   properties: {
     text: { type: 'string' },
@@ -215,55 +201,68 @@ const itemSchema: JsonSchema = {
     box: boxSchema,
   },
   required: ['text', 'confidence', 'box'],
-};
+  additionalProperties: false,
+} as const;
+
+const extractInput = {
+  type: 'object',
+  properties: {
+    image: {
+      type: 'string',
+      contentEncoding: 'base64',
+      description: 'PNG, JPEG, WebP, GIF, TIFF, AVIF, BMP or PNM (PBM/PGM/PPM/PAM) image',
+    },
+    language: {
+      type: 'string',
+      default: 'eng',
+      pattern: '^[A-Za-z][A-Za-z0-9_]*(\\+[A-Za-z][A-Za-z0-9_]*)*$',
+      maxLength: 64,
+      description: 'tesseract language code(s), joined with + (e.g. "eng"); only installed ones work',
+    },
+    psm: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 13,
+      description:
+        'tesseract page segmentation mode: 3 automatic (default), 4 one column, 6 one block, 7 one line, ' +
+        '8 one word, 11 sparse text, 13 raw line. 0, 1 and 12 need OSD data and are refused',
+    },
+  },
+  required: ['image'],
+  additionalProperties: false,
+} as const;
+
+/** `confidence` is the mean word confidence, 0–1 (0 when no word was found). */
+const extractOutput = {
+  type: 'object',
+  properties: {
+    text: { type: 'string' },
+    confidence: { type: 'number', minimum: 0, maximum: 1 },
+    words: { type: 'array', items: itemSchema },
+    lines: { type: 'array', items: itemSchema },
+    width: { type: 'integer', minimum: 1 },
+    height: { type: 'integer', minimum: 1 },
+  },
+  required: ['text', 'confidence', 'words', 'lines', 'width', 'height'],
+  additionalProperties: false,
+} as const;
+
+// Each shape is written once, as JSON Schema; the types follow from it.
+export type ExtractTextArgs = ArgsOf<typeof extractInput>;
+export type ExtractTextResult = ResultOf<typeof extractOutput>;
+export type TextItem = ResultOf<typeof itemSchema>;
+export type Box = TextItem['box'];
 
 export default definePlugin({
   tools: {
-    extract_text: {
+    extract_text: defineTool({
       description:
         'Read the text in an image (OCR, tesseract). Returns the full text, mean confidence (0-1), and every word ' +
         'and line with its confidence and pixel box.',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          image: {
-            type: 'string',
-            contentEncoding: 'base64',
-            description: 'PNG, JPEG, WebP, GIF, TIFF, AVIF, BMP or PNM (PBM/PGM/PPM/PAM) image',
-          },
-          language: {
-            type: 'string',
-            default: 'eng',
-            pattern: '^[A-Za-z][A-Za-z0-9_]*(\\+[A-Za-z][A-Za-z0-9_]*)*$',
-            maxLength: 64,
-            description: 'tesseract language code(s), joined with + (e.g. "eng"); only installed ones work',
-          },
-          psm: {
-            type: 'integer',
-            minimum: 0,
-            maximum: 13,
-            description:
-              'tesseract page segmentation mode: 3 automatic (default), 4 one column, 6 one block, 7 one line, ' +
-              '8 one word, 11 sparse text, 13 raw line. 0, 1 and 12 need OSD data and are refused',
-          },
-        },
-        required: ['image'],
-        additionalProperties: false,
-      },
-      outputSchema: {
-        type: 'object',
-        properties: {
-          text: { type: 'string' },
-          confidence: { type: 'number', minimum: 0, maximum: 1 },
-          words: { type: 'array', items: itemSchema },
-          lines: { type: 'array', items: itemSchema },
-          width: { type: 'integer', minimum: 1 },
-          height: { type: 'integer', minimum: 1 },
-        },
-        required: ['text', 'confidence', 'words', 'lines', 'width', 'height'],
-      },
-      handler: (args: ExtractTextArgs, ctx: ToolContext) => extractText(args, ctx),
-    },
+      inputSchema: extractInput,
+      outputSchema: extractOutput,
+      handler: (args, ctx: ToolContext) => extractText(args, ctx),
+    }),
   },
 
   async init(ctx: LoadContext) {
