@@ -22,6 +22,8 @@ const { values: opts } = parseArgs({
     out: { type: 'string' },
     // Profile calls of ok/bytes carrying a binary argument of this many KB (4 connections) instead of ok/echo.
     'upload-kb': { type: 'string' },
+    // Profile GET requests of this path (e.g. /v1/plugins) instead of tool calls.
+    get: { type: 'string' },
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -40,7 +42,7 @@ let child = null;
 try {
   const uploadKb = Number(opts['upload-kb'] ?? 0);
   const tool = uploadKb ? 'bytes' : 'echo';
-  const url = `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
+  const url = opts.get ? `${bastion.url}${opts.get}` : `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
   const body = uploadKb
     ? { args: { file: randomBytes(uploadKb * 1024).toString('base64') } }
     : { args: { text: 'hello' } };
@@ -54,7 +56,10 @@ try {
   child = await connectInspector(9229);
   await sleep(200);
   const stops = [await startProfile(host), await startProfile(child)];
-  const load = await autocannon(url, { connections, seconds: SECONDS, method: 'POST', body });
+  const load = await autocannon(
+    url,
+    opts.get ? { connections, seconds: SECONDS } : { connections, seconds: SECONDS, method: 'POST', body },
+  );
   const [hostProfile, workerProfile] = await Promise.all(stops.map((stop) => stop()));
 
   const calls = load.requests;
@@ -62,7 +67,7 @@ try {
   const workerCalls = calls / workers.length;
   console.log(machineLine());
   console.log(
-    `${calls} ok/${tool} calls${uploadKb ? ` with ${uploadKb} KB of binary argument` : ''} in ${SECONDS} s (${Math.round(load.rps)} req/s, p99 ${load.p99} ms), ` +
+    `${calls} ${opts.get ? `GET ${opts.get}` : `ok/${tool}`} calls${uploadKb ? ` with ${uploadKb} KB of binary argument` : ''} in ${SECONDS} s (${Math.round(load.rps)} req/s, p99 ${load.p99} ms), ` +
       `${workers.length} workers; profiles in ${out}\n`,
   );
   for (const [name, profile, n] of [
