@@ -4,14 +4,7 @@
  * backend on the CPU; see `@bastion/detector`.
  */
 import { COCO_LABELS, DEFAULT_MAX_INPUT_PIXELS, Detector, backendInfo, type DetectionResult } from '@bastion/detector';
-import { definePlugin, type LoadContext, type ToolDefinition } from '@bastion/sdk';
-
-export interface DetectArgs {
-  image: Uint8Array;
-  min_score?: number;
-  max_results?: number;
-  classes?: string[];
-}
+import { definePlugin, defineTool, InputError, type ArgsOf, type LoadContext } from '@bastion/sdk';
 
 const boxSchema = {
   type: 'object',
@@ -22,7 +15,8 @@ const boxSchema = {
     height: { type: 'number' },
   },
   required: ['x', 'y', 'width', 'height'],
-};
+  additionalProperties: false,
+} as const;
 
 export const outputSchema = {
   type: 'object',
@@ -40,11 +34,13 @@ export const outputSchema = {
           box: boxSchema,
         },
         required: ['label', 'class_id', 'score', 'box'],
+        additionalProperties: false,
       },
     },
   },
   required: ['width', 'height', 'detections'],
-};
+  additionalProperties: false,
+} as const;
 
 /** Positive number option from the operator's config, else the fallback. */
 function numberOption(config: Readonly<Record<string, unknown>>, key: string, fallback: number): number {
@@ -63,41 +59,47 @@ function loaded(): Detector {
   return detector;
 }
 
-const detect: ToolDefinition<DetectArgs, DetectionResult> = {
+const inputSchema = {
+  type: 'object',
+  properties: {
+    image: {
+      type: 'string',
+      contentEncoding: 'base64',
+      description: 'The image: JPEG, PNG, WebP, GIF (first frame), TIFF or AVIF',
+    },
+    min_score: { type: 'number', minimum: 0, maximum: 1, default: 0.3, description: 'Minimum score (0–1)' },
+    max_results: { type: 'integer', minimum: 1, maximum: 100, default: 50, description: 'Most detections returned' },
+    classes: {
+      type: 'array',
+      items: { type: 'string' },
+      maxItems: 80,
+      description: `Keep only these COCO labels, e.g. ["person", "car"]. Valid: ${COCO_LABELS.join(', ')}`,
+    },
+  },
+  required: ['image'],
+  additionalProperties: false,
+} as const;
+
+/** The handler's arguments, derived from {@link inputSchema}. */
+export type DetectArgs = ArgsOf<typeof inputSchema>;
+
+const detect = defineTool({
   description:
     'Detect objects of the 80 COCO classes (person, car, dog, cup, …) in an image. Returns each object with its ' +
     'label, class id, score (0–1) and box {x, y, width, height} in image pixels, best first.',
-  inputSchema: {
-    type: 'object',
-    properties: {
-      image: {
-        type: 'string',
-        contentEncoding: 'base64',
-        description: 'The image: JPEG, PNG, WebP, GIF (first frame), TIFF or AVIF',
-      },
-      min_score: { type: 'number', minimum: 0, maximum: 1, default: 0.3, description: 'Minimum score (0–1)' },
-      max_results: { type: 'integer', minimum: 1, maximum: 100, default: 50, description: 'Most detections returned' },
-      classes: {
-        type: 'array',
-        items: { type: 'string' },
-        maxItems: 80,
-        description: `Keep only these COCO labels, e.g. ["person", "car"]. Valid: ${COCO_LABELS.join(', ')}`,
-      },
-    },
-    required: ['image'],
-    additionalProperties: false,
-  },
+  inputSchema,
   outputSchema,
-  handler: async (args) => {
-    if (!(args.image instanceof Uint8Array))
-      throw new Error('image must be binary (base64 over JSON or a file upload)');
+  handler: async (args): Promise<DetectionResult> => {
+    if (!(args.image instanceof Uint8Array)) {
+      throw new InputError('image must be binary (base64 over JSON or a file upload)', { field: 'image' });
+    }
     return loaded().detectImage(args.image, {
       minScore: args.min_score ?? 0.3,
       maxResults: args.max_results ?? 50,
-      ...(args.classes ? { classes: args.classes } : {}),
+      ...(args.classes ? { classes: [...args.classes] } : {}),
     });
   },
-};
+});
 
 export default definePlugin({
   tools: { detect },
