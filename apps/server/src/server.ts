@@ -5,9 +5,7 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
-import { ClusterJobBackend } from './cluster/backend.js';
 import { NodeIdentity } from './cluster/identity.js';
-import { redactUrl } from './cluster/redis.js';
 import { standaloneView, type ClusterView } from './cluster/view.js';
 import type { ServerConfig } from './config/schema.js';
 import type { Feature, FeatureServices } from './feature.js';
@@ -89,7 +87,7 @@ export async function createServer(
     queueStatus: () => jobs?.queueStatus() ?? null,
   };
   const identity = new NodeIdentity(config.nodeId, config.port);
-  const services = createJobBackend(ctx, logger, identity);
+  const services = await createJobBackend(ctx, logger, identity);
   jobs = services.jobs;
   const features: Feature[] = FEATURES.map((make) => make(ctx, logger, services));
   const app = await buildApp(ctx, { logger, routeSets: features.map((f) => (a) => f.routes(a)) });
@@ -142,14 +140,21 @@ export async function createServer(
   };
 }
 
-/** The job backend, built once: BullMQ on Redis with a queue URL (cluster mode), else SQLite (standalone). */
-function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeIdentity): FeatureServices {
+/**
+ * The job backend, built once: BullMQ on Redis with a queue URL (cluster mode), else SQLite (standalone). The
+ * cluster modules (BullMQ, ioredis) are loaded only in cluster mode, so a standalone start does not pay for them.
+ */
+async function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeIdentity): Promise<FeatureServices> {
   const url = ctx.config.queueUrl ?? ctx.config.file.queue.url;
   if (!url) {
     const jobs = new JobService(ctx, logger, identity);
     const cluster: ClusterView = standaloneView(identity, ctx.registry, () => jobs.runningCount);
     return { jobs, cluster };
   }
+  const [{ ClusterJobBackend }, { redactUrl }] = await Promise.all([
+    import('./cluster/backend.js'),
+    import('./cluster/redis.js'),
+  ]);
   logger.info(`cluster mode: jobs go through ${redactUrl(url)} (prefix '${ctx.config.file.queue.prefix}')`);
   const jobs = new ClusterJobBackend(ctx, logger, identity, url, ctx.config.file.queue);
   return { jobs, cluster: jobs.nodes };
