@@ -18,20 +18,12 @@ import {
   resolveClasses,
   type Box,
 } from '@bastion/detector';
-import { definePlugin, type LoadContext, type ToolContext, type ToolDefinition } from '@bastion/sdk';
+import { definePlugin, defineTool, type ArgsOf, type LoadContext, type ToolContext } from '@bastion/sdk';
 
 import { Tracker, type TrackSummary, type TrackedObject } from './tracker.js';
 import { VideoInputError, decodeFrames, probeVideo } from './video.js';
 
 export { Tracker } from './tracker.js';
-
-export interface TrackVideoArgs {
-  video: Uint8Array;
-  every_nth_frame?: number;
-  max_frames?: number;
-  min_score?: number;
-  classes?: string[];
-}
 
 export interface FrameResult {
   index: number;
@@ -99,7 +91,8 @@ const boxSchema = {
   type: 'object',
   properties: { x: { type: 'number' }, y: { type: 'number' }, width: { type: 'number' }, height: { type: 'number' } },
   required: ['x', 'y', 'width', 'height'],
-};
+  additionalProperties: false,
+} as const;
 
 const trackedSchema = {
   type: 'object',
@@ -110,7 +103,8 @@ const trackedSchema = {
     box: boxSchema,
   },
   required: ['track_id', 'label', 'score', 'box'],
-};
+  additionalProperties: false,
+} as const;
 
 export const outputSchema = {
   type: 'object',
@@ -130,6 +124,7 @@ export const outputSchema = {
           tracks: { type: 'array', items: trackedSchema },
         },
         required: ['index', 'time_s', 'tracks'],
+        additionalProperties: false,
       },
     },
     tracks: {
@@ -144,11 +139,13 @@ export const outputSchema = {
           frames_seen: { type: 'integer' },
         },
         required: ['track_id', 'label', 'first_frame', 'last_frame', 'frames_seen'],
+        additionalProperties: false,
       },
     },
   },
-  required: ['fps', 'frame_count', 'frames', 'tracks'],
-};
+  required: ['fps', 'frame_count', 'width', 'height', 'frames_processed', 'frames', 'tracks'],
+  additionalProperties: false,
+} as const;
 
 function scaleBox(b: Box, sx: number, sy: number): Box {
   return {
@@ -162,7 +159,8 @@ function scaleBox(b: Box, sx: number, sy: number): Box {
 async function trackVideo(args: TrackVideoArgs, ctx: ToolContext): Promise<TrackVideoResult> {
   const opts = readOptions(ctx.config);
   const video = args.video;
-  if (!(video instanceof Uint8Array)) throw new Error('video must be binary (base64 over JSON or a file upload)');
+  if (!(video instanceof Uint8Array))
+    throw new VideoInputError('video must be binary (base64 over JSON or a file upload)');
   if (video.length === 0) throw new VideoInputError('the video is empty (0 bytes); upload an MP4, WebM, MKV or AVI');
   if (video.length > opts.maxBytes) {
     throw new VideoInputError(
@@ -244,47 +242,52 @@ async function trackVideo(args: TrackVideoArgs, ctx: ToolContext): Promise<Track
   }
 }
 
-const track_video: ToolDefinition<TrackVideoArgs, TrackVideoResult> = {
+const inputSchema = {
+  type: 'object',
+  properties: {
+    video: {
+      type: 'string',
+      contentEncoding: 'base64',
+      description: 'The video file (MP4, WebM, MKV, AVI, MOV, animated GIF… anything ffmpeg reads)',
+    },
+    every_nth_frame: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 1,
+      description: 'Process every nth frame',
+    },
+    max_frames: { type: 'integer', minimum: 1, description: 'Stop after this many processed frames' },
+    min_score: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.3,
+      description: 'Minimum score to start a track',
+    },
+    classes: {
+      type: 'array',
+      items: { type: 'string' },
+      maxItems: 80,
+      description: `Track only these COCO labels. Valid: ${COCO_LABELS.join(', ')}`,
+    },
+  },
+  required: ['video'],
+  additionalProperties: false,
+} as const;
+
+/** The handler's arguments, derived from {@link inputSchema}. */
+export type TrackVideoArgs = ArgsOf<typeof inputSchema>;
+
+const track_video = defineTool({
   description:
     'Track objects (80 COCO classes) through a video: each sampled frame lists the visible tracks with a stable ' +
     'track_id, label, score and box (video pixels); a summary gives each track’s first/last frame. Long videos: ' +
     'use every_nth_frame / max_frames, or run it as a job to get per-frame partial results.',
-  inputSchema: {
-    type: 'object',
-    properties: {
-      video: {
-        type: 'string',
-        contentEncoding: 'base64',
-        description: 'The video file (MP4, WebM, MKV, AVI, MOV, animated GIF… anything ffmpeg reads)',
-      },
-      every_nth_frame: {
-        type: 'integer',
-        minimum: 1,
-        maximum: 1000,
-        default: 1,
-        description: 'Process every nth frame',
-      },
-      max_frames: { type: 'integer', minimum: 1, description: 'Stop after this many processed frames' },
-      min_score: {
-        type: 'number',
-        minimum: 0,
-        maximum: 1,
-        default: 0.3,
-        description: 'Minimum score to start a track',
-      },
-      classes: {
-        type: 'array',
-        items: { type: 'string' },
-        maxItems: 80,
-        description: `Track only these COCO labels. Valid: ${COCO_LABELS.join(', ')}`,
-      },
-    },
-    required: ['video'],
-    additionalProperties: false,
-  },
+  inputSchema,
   outputSchema,
   handler: trackVideo,
-};
+});
 
 export default definePlugin({
   tools: { track_video },

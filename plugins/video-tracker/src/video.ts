@@ -3,6 +3,7 @@
  * killed on abort, on error and when the consumer stops early.
  */
 import { spawn } from 'node:child_process';
+import { InputError } from '@bastion/sdk';
 
 export interface VideoInfo {
   /** Frames per second (average frame rate). */
@@ -18,9 +19,7 @@ export interface VideoInfo {
 }
 
 /** The caller's input is not a usable video; the message says why and what to do. */
-export class VideoInputError extends Error {
-  override name = 'VideoInputError';
-}
+export class VideoInputError extends InputError {}
 
 interface RunResult {
   code: number | null;
