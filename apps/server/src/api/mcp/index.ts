@@ -22,7 +22,7 @@ export function createMcpFeature(
   return {
     name: 'mcp',
     sessions,
-    routes: (app) => mcpRoutes(app, sessions, log),
+    routes: (app) => mcpRoutes(app, sessions, log, (code) => ctx.metrics.countError(code, 'mcp')),
     async stop() {
       unwatch();
       await sessions.closeAll();
