@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,13 +64,16 @@ describe('bastion new-plugin', () => {
   });
 
   it("does the same inside the repository's plugins folder, resolving the workspace packages", async () => {
-    const name = `scaffold-check-${process.pid}`;
+    // A hidden folder inside plugins/: the same module resolution as plugins/<name>, but servers that other tests
+    // start with the bundled plugins do not discover it meanwhile.
+    const dir = path.join(BUNDLED_PLUGINS_DIR, `.scaffold-check-${process.pid}`);
+    mkdirSync(dir);
     try {
-      await scaffoldTestAndLoad(BUNDLED_PLUGINS_DIR, name);
+      await scaffoldTestAndLoad(dir, 'scaffold-check');
       // Inside the repository the workspace's own packages resolve; nothing is linked.
-      expect(existsSync(path.join(BUNDLED_PLUGINS_DIR, name, 'node_modules'))).toBe(false);
+      expect(existsSync(path.join(dir, 'scaffold-check', 'node_modules'))).toBe(false);
     } finally {
-      rmSync(path.join(BUNDLED_PLUGINS_DIR, name), { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
