@@ -242,6 +242,15 @@ describe('OpenAPI document', () => {
     expect((await call(restart, '/v1/plugins/ok/restart', { headers: USER })).status).toBe(403);
     expect((await call(restart, '/v1/plugins/nope/restart', { headers: ADMIN })).status).toBe(404);
     expect((await call(restart, '/v1/plugins/ok/restart', { headers: ADMIN })).status).toBe(200);
+    const bigJson = JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) });
+    await call(restart, '/v1/plugins/ok/restart', {
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: '{',
+    });
+    await call(restart, '/v1/plugins/ok/restart', {
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: bigJson,
+    });
 
     // Jobs
     const submitted = await call('POST /v1/jobs', '/v1/jobs', {
@@ -269,6 +278,10 @@ describe('OpenAPI document', () => {
     await call('GET /v1/jobs', '/v1/jobs');
     expect((await call('DELETE /v1/jobs/{id}', `/v1/jobs/${id}`, { headers: USER })).status).toBe(400);
     await call('DELETE /v1/jobs/{id}', '/v1/jobs/nope', { headers: USER });
+    await call('DELETE /v1/jobs/{id}', '/v1/jobs/nope', {
+      headers: { ...USER, 'content-type': 'application/json' },
+      body: bigJson,
+    });
 
     // WebSocket endpoints over plain HTTP
     await call('GET /v1/realtime', '/v1/realtime', { headers: USER });

@@ -117,7 +117,8 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: 'restartPlugin',
     tag: 'plugins',
     answers: { 200: { description: 'The state after the reload attempt', schema: RestartResponseSchema } },
-    errors: ['BAD_REQUEST', 'PLUGIN_NOT_FOUND'],
+    // It takes no body, but one sent is parsed like any other (and refused when malformed or too large).
+    errors: ['BAD_REQUEST', 'PLUGIN_NOT_FOUND', 'PAYLOAD_TOO_LARGE'],
   },
   'POST /v1/jobs': {
     operationId: 'submitJob',
@@ -162,7 +163,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: 'cancelJob',
     tag: 'jobs',
     answers: { 200: { description: 'The job once it has stopped', schema: JobRecordSchema } },
-    errors: ['BAD_REQUEST', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE'],
+    errors: ['BAD_REQUEST', 'JOB_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'QUEUE_UNAVAILABLE'],
   },
   'GET /v1/realtime': {
     operationId: 'openRealtime',
