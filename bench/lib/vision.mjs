@@ -30,12 +30,13 @@ export const paragraph = (n, perLine, seed = 1) =>
     Array.from({ length: perLine }, (_, j) => words[(i * 7 + j * 3 + seed) % words.length]).join(' '),
   );
 
-/** A line of text, a paragraph and a full page (A4 at 150 dpi). */
+/** A line of text, a paragraph and a full page (A4 at 150 and at 300 dpi). */
 export async function ocrImages() {
   return [
     { name: 'line 800×200', image: await renderText(800, 200, ['Invoice 2024-117: total 42.50 EUR'], 36) },
     { name: 'paragraph 1200×800', image: await renderText(1200, 800, paragraph(16, 9), 28) },
     { name: 'page 1240×1754 (A4 @150 dpi)', image: await renderText(1240, 1754, paragraph(44, 9), 24), runs: 3 },
+    { name: 'page 2480×3508 (A4 @300 dpi)', image: await renderText(2480, 3508, paragraph(60, 12), 40), runs: 2 },
   ];
 }
 
