@@ -27,8 +27,19 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): Schema
   });
 }
 
-/** Top-level properties declared as binary (`contentEncoding: 'base64'`). */
-export function binaryProperties(schema: Record<string, unknown>): string[] {
+const binaryCache = new WeakMap<object, readonly string[]>();
+
+/** Top-level properties declared as binary (`contentEncoding: 'base64'`); computed once per schema object. */
+export function binaryProperties(schema: Record<string, unknown>): readonly string[] {
+  let names = binaryCache.get(schema);
+  if (!names) {
+    names = findBinaryProperties(schema);
+    binaryCache.set(schema, names);
+  }
+  return names;
+}
+
+function findBinaryProperties(schema: Record<string, unknown>): string[] {
   const props = schema.properties;
   if (typeof props !== 'object' || props === null) return [];
   return Object.entries(props as Record<string, unknown>)
@@ -52,6 +63,17 @@ function decodeBase64(value: string, name: string): Buffer {
   return Buffer.from(body, body.includes('-') || body.includes('_') ? 'base64url' : 'base64');
 }
 
+function invalidArguments(errors: ErrorObject[] | null | undefined): BastionError {
+  const details = describeErrors(errors);
+  return new BastionError(
+    'INVALID_INPUT',
+    `invalid arguments: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+    {
+      details,
+    },
+  );
+}
+
 /**
  * Validates arguments against a tool's input schema and turns binary properties into Uint8Array: base64 and
  * data: URLs from JSON, Buffers from multipart uploads. Throws INVALID_INPUT listing every problem.
@@ -64,22 +86,18 @@ export function prepareArgs(schema: Record<string, unknown>, raw: unknown): Reco
   }
   const args = raw as Record<string, unknown>;
   const binary = binaryProperties(schema);
+  const validate = compileSchema(schema);
+  // Without binary properties the arguments go on as they are (validation does not change them).
+  if (binary.length === 0) {
+    if (!validate(args)) throw invalidArguments(validate.errors);
+    return args;
+  }
   // Uploaded files are validated as if they were the base64 text they stand for.
   const forValidation: Record<string, unknown> = { ...args };
   for (const name of binary) {
     if (Object.hasOwn(args, name) && args[name] instanceof Uint8Array) forValidation[name] = '';
   }
-  const validate = compileSchema(schema);
-  if (!validate(forValidation)) {
-    const details = describeErrors(validate.errors);
-    throw new BastionError(
-      'INVALID_INPUT',
-      `invalid arguments: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
-      {
-        details,
-      },
-    );
-  }
+  if (!validate(forValidation)) throw invalidArguments(validate.errors);
   const out: Record<string, unknown> = { ...args };
   for (const name of binary) {
     const value = args[name];

@@ -2,6 +2,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
+import type { WorkerToolInfo } from '../sandbox/messages.js';
 import { compileSchema, describeErrors, prepareArgs } from './args.js';
 
 export interface RunRequest {
@@ -17,7 +18,23 @@ export interface RunRequest {
 
 export interface RunResult {
   result: unknown;
+  /**
+   * The result exactly as the worker serialised it (JSON text, checked by the worker's encoder and parsed once by
+   * the host), for surfaces that forward it: they send this text instead of serialising `result` again.
+   */
+  resultJson: string;
   executionTimeMs: number;
+}
+
+/** Tool lookup by name, built once per tools array (the registry replaces the array on every (re)load). */
+const toolIndexes = new WeakMap<readonly WorkerToolInfo[], Map<string, WorkerToolInfo>>();
+function toolIndex(tools: readonly WorkerToolInfo[]): Map<string, WorkerToolInfo> {
+  let index = toolIndexes.get(tools);
+  if (!index) {
+    index = new Map(tools.map((t) => [t.name, t]));
+    toolIndexes.set(tools, index);
+  }
+  return index;
 }
 
 const CANCEL_GRACE_MS = 2000;
@@ -37,8 +54,19 @@ export class ToolRunner {
    * Throws SHUTTING_DOWN / PLUGIN_NOT_FOUND / PLUGIN_UNAVAILABLE / PLUGIN_FAILED / TOOL_NOT_FOUND when the call
    * cannot start.
    */
-  resolveTool(plugin: string, tool: string) {
+  resolveTool(plugin: string, tool: string): WorkerToolInfo {
     this.lifecycle.assertAccepting();
+    // Hot path: a ready plugin and a known tool need only the state and the tool index, not a health snapshot.
+    const state = this.registry.state(plugin);
+    if (state === 'INITIALIZED' || state === 'RUNNING') {
+      const info = toolIndex(this.registry.tools(plugin)).get(tool);
+      if (info) return info;
+    }
+    return this.#refuse(plugin, tool);
+  }
+
+  /** Why a call cannot start (or, if the plugin became ready meanwhile, its tool): the cold path of resolveTool. */
+  #refuse(plugin: string, tool: string): WorkerToolInfo {
     const health = this.registry.health(plugin);
     if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${plugin}'`, { plugin });
     if (health.state === 'FAILED' || health.state === 'UNAVAILABLE') {
@@ -90,6 +118,7 @@ export class ToolRunner {
         onProgress: req.onProgress,
         onPartial: req.onPartial ? (j) => req.onPartial?.(JSON.parse(j)) : undefined,
       });
+      // Parsed once: the text comes from plugin code, so the host checks it is JSON before anyone forwards it.
       const result: unknown = JSON.parse(json);
       if (info.outputSchema) {
         const validate = compileSchema(info.outputSchema);
@@ -99,7 +128,7 @@ export class ToolRunner {
         }
       }
       const ms = this.#finish(plugin, tool, started, 'ok');
-      return { result, executionTimeMs: ms };
+      return { result, resultJson: json, executionTimeMs: ms };
     } catch (err) {
       const e =
         err instanceof BastionError

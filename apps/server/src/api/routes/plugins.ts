@@ -5,6 +5,16 @@ import { readArgsBody } from '../body.js';
 import type { ApiContext } from '../context.js';
 import { nameParams, toolParams } from '../schemas.js';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The run reply `{"ok":true,"plugin","tool","result","execution_time_ms"}` built around the worker's JSON text:
+ * the result was serialised (and checked) once in the worker and is not parsed and serialised again here.
+ */
+export function runResponse(plugin: string, tool: string, resultJson: string, executionTimeMs: number): string {
+  return `{"ok":true,"plugin":${JSON.stringify(plugin)},"tool":${JSON.stringify(tool)},"result":${resultJson},"execution_time_ms":${JSON.stringify(executionTimeMs)}}`;
+}
+
 export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { name: string } }>(
     '/v1/plugins/:name/manifest',
@@ -40,23 +50,24 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
         consumes: ['application/json', 'multipart/form-data'],
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { name, tool } = request.params;
-      ctx.runner.resolveTool(name, tool); // unknown plugin/tool answers before the body is read
+      // Unknown plugin/tool answers before the body is read; run() checks again after the (async) body read.
+      ctx.runner.resolveTool(name, tool);
       const { args } = await readArgsBody(request);
       const abort = new AbortController();
       // A client that hangs up cancels its call, freeing the worker.
       const onClose = (): void => abort.abort();
       request.raw.socket?.once('close', onClose);
       try {
-        const { result, executionTimeMs } = await ctx.runner.run({
+        const { resultJson, executionTimeMs } = await ctx.runner.run({
           plugin: name,
           tool,
           args,
           mode: 'direct',
           signal: abort.signal,
         });
-        return { ok: true, plugin: name, tool, result, execution_time_ms: executionTimeMs };
+        return reply.type(JSON_TYPE).send(runResponse(name, tool, resultJson, executionTimeMs));
       } finally {
         request.raw.socket?.off('close', onClose);
       }
