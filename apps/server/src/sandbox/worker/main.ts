@@ -45,7 +45,25 @@ const send = (msg: WorkerToHost): void => {
 let plugin: PluginDef | null = null;
 let loadCtx: LoadContext | null = null;
 let maxResultBytes = 16 * 1024 * 1024;
-let current: { id: number; controller: AbortController } | null = null;
+/**
+ * The call in flight. Its AbortController is made only when the handler reads `ctx.signal` (most never do, and
+ * one per call was the worker's largest cost for a trivial call); a cancel before that leaves `cancelled` set.
+ */
+let current: { id: number; controller: AbortController | null; cancelled: boolean } | null = null;
+
+function signalOf(call: { controller: AbortController | null; cancelled: boolean }): AbortSignal {
+  if (!call.controller) {
+    call.controller = new AbortController();
+    if (call.cancelled) call.controller.abort(new Error('cancelled'));
+  }
+  return call.controller.signal;
+}
+
+function cancel(id: number): void {
+  if (current?.id !== id) return;
+  current.cancelled = true;
+  current.controller?.abort(new Error('cancelled'));
+}
 
 const MAX_DETAILS_BYTES = 64 * 1024;
 
@@ -173,12 +191,14 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
     send({ type: 'error', id: msg.id, code: 'TOOL_ERROR', message: `tool '${msg.tool}' is not loaded` });
     return;
   }
-  const controller = new AbortController();
-  current = { id: msg.id, controller };
+  const self: NonNullable<typeof current> = { id: msg.id, controller: null, cancelled: false };
+  current = self;
   let lastProgressAt = 0;
   let lastPct = -1;
   const ctx = {
-    signal: controller.signal,
+    get signal(): AbortSignal {
+      return signalOf(self);
+    },
     progress: (pct: unknown, stage?: unknown) => {
       const n = typeof pct === 'number' ? pct : Number.NaN;
       const clamped = Math.max(0, Math.min(100, Number.isFinite(n) ? n : 0));
@@ -248,7 +268,7 @@ process.on('message', (msg: HostToWorker) => {
       void call(msg);
       break;
     case 'cancel':
-      if (current?.id === msg.id) current.controller.abort(new Error('cancelled'));
+      cancel(msg.id);
       break;
     case 'dispose':
       void dispose();
