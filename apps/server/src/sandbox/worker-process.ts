@@ -240,12 +240,15 @@ export class WorkerProcess {
     }
   }
 
+  /** One callback for every send (not a closure per message). */
+  readonly #onSent = (err: Error | null): void => {
+    if (err) this.#opts.log(`[plugin ${this.#opts.pluginId}] IPC send failed: ${err.message}`);
+  };
+
   #send(msg: HostToWorker): void {
     if (!this.#child.connected) return;
     try {
-      this.#child.send(msg, (err) => {
-        if (err) this.#opts.log(`[plugin ${this.#opts.pluginId}] IPC send failed: ${err.message}`);
-      });
+      this.#child.send(msg, this.#onSent);
     } catch (err) {
       this.#opts.log(`[plugin ${this.#opts.pluginId}] IPC send failed: ${(err as Error).message}`);
     }
