@@ -19,19 +19,25 @@ export function installGuards(app: FastifyInstance, config: GuardConfig): void {
   const checkHost = createHostCheck(config.host, config.allowedHosts);
   const checkOrigin = createOriginCheck(config.allowedOrigins);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks (sync throws are handled like rejections): an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     const { headers } = request;
     checkHost(headers.host);
     const verdict = checkOrigin(headers.origin, headers.host);
-    if (verdict !== 'listed') return;
+    if (verdict !== 'listed') return done();
     applyCorsHeaders(reply.raw, headers.origin as string);
     // Answered here, before routing to a handler and before auth: a preflight carries no key.
-    if (isPreflight(request.method, headers)) return reply.code(204).headers(preflightHeaders()).send();
+    if (isPreflight(request.method, headers)) {
+      reply.code(204).headers(preflightHeaders()).send();
+      return;
+    }
+    done();
   });
 
   // An upgrade request answered over HTTP (refused here or by auth, or not a WebSocket route) is on a socket
   // Node no longer manages: close it once the answer is written, or it stays open until the client leaves.
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.headers.upgrade !== undefined) reply.raw.socket?.end();
+    done();
   });
 }
