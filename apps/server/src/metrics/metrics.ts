@@ -107,10 +107,25 @@ export function createMetrics(
       if (q) this.set(q.connected ? 1 : 0);
     },
   });
+  // Labelled children kept per key: prom-client hashes the label object on every inc/observe otherwise.
+  const callChildren = new Map<string, { inc: () => void }>();
+  const durationChildren = new Map<string, { observe: (v: number) => void }>();
   registry.on('call', (e) => {
     if (e.outcome === 'cancelled') return;
-    calls.inc({ plugin: e.plugin, tool: e.tool, outcome: e.outcome });
-    durations.observe({ plugin: e.plugin, tool: e.tool }, e.durationMs / 1000);
+    const key = `${e.plugin}\0${e.tool}`;
+    const callKey = `${key}\0${e.outcome}`;
+    let call = callChildren.get(callKey);
+    if (!call) {
+      call = calls.labels({ plugin: e.plugin, tool: e.tool, outcome: e.outcome });
+      callChildren.set(callKey, call);
+    }
+    call.inc();
+    let duration = durationChildren.get(key);
+    if (!duration) {
+      duration = durations.labels({ plugin: e.plugin, tool: e.tool });
+      durationChildren.set(key, duration);
+    }
+    duration.observe(e.durationMs / 1000);
   });
   return {
     contentType: prom.contentType,
