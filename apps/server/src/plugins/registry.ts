@@ -67,6 +67,10 @@ export interface RegisterInput {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** A health record's `uptime_seconds` for a plugin loaded at `loadedAt` (epoch ms), at `now`. */
+export const uptimeSeconds = (loadedAt: number, now: number): number =>
+  Math.max(0, Math.round((now - loadedAt) / 100) / 10);
+
 /**
  * The plugin registry. It lives only in the host, and every write happens synchronously on the host's event
  * loop — a single writer — after being checked against the transition table. Readers only ever receive frozen
@@ -75,9 +79,16 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
  */
 export class Registry extends EventEmitter<RegistryEvents> {
   readonly #entries = new Map<string, Entry>();
+  /** Bumped by every write: readers that cache what they derive from snapshots compare it. */
+  #version = 0;
 
   constructor(private readonly log: (msg: string) => void = () => {}) {
     super();
+  }
+
+  /** Changes whenever anything a health record shows (other than the clock's uptime) may have changed. */
+  get version(): number {
+    return this.#version;
   }
 
   has(name: string): boolean {
@@ -90,6 +101,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** Adds (or, on restart, refreshes the static facts of) a plugin. Counters survive a restart. */
   register(input: RegisterInput): void {
+    this.#version++;
     const existing = this.#entries.get(input.name);
     if (existing) {
       existing.folder = input.folder;
@@ -160,6 +172,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     opts: { reason?: string | null; code?: string | null; cause?: TransitionCause } = {},
   ): boolean {
     const e = this.#entry(name);
+    this.#version++;
     const from = e.state;
     if (!canTransition(from, to, opts.cause ?? 'normal')) {
       this.log(`refused illegal transition of plugin '${name}': ${from ?? '—'} → ${to}`);
@@ -177,11 +190,13 @@ export class Registry extends EventEmitter<RegistryEvents> {
   }
 
   setTools(name: string, tools: WorkerToolInfo[]): void {
+    this.#version++;
     this.#entry(name).tools = tools;
   }
 
   /** A call was handed to a worker: RUNNING while any call is in flight. */
   callStarted(name: string): void {
+    this.#version++;
     const e = this.#entry(name);
     e.inFlight++;
     e.lastUsed = Date.now();
@@ -190,6 +205,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** A call that reached a worker ended; back to INITIALIZED once nothing is in flight. */
   callFinished(name: string, tool: string, outcome: CallOutcome, durationMs: number, message?: string): void {
+    this.#version++;
     const e = this.#entry(name);
     e.inFlight = Math.max(0, e.inFlight - 1);
     e.lastUsed = Date.now();
@@ -212,6 +228,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   /** A worker died (crash or memory kill) or was killed for a timeout: counted once per death. */
   workerLost(name: string, code: ErrorCode, message: string): void {
+    this.#version++;
     const e = this.#entry(name);
     if (code === 'PLUGIN_TIMEOUT') e.timeouts++;
     else e.crashes++;
@@ -219,11 +236,13 @@ export class Registry extends EventEmitter<RegistryEvents> {
   }
 
   setQueueDepth(name: string, depth: number): void {
+    this.#version++;
     const e = this.#entries.get(name);
     if (e) e.queueDepth = depth;
   }
 
   recordMemoryPeak(name: string, mb: number): void {
+    this.#version++;
     const e = this.#entries.get(name);
     if (e && (e.memoryPeakMb === null || mb > e.memoryPeakMb)) e.memoryPeakMb = Math.round(mb * 10) / 10;
   }
@@ -246,7 +265,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       reason: e.reason,
       reason_code: e.reasonCode,
       tools: e.tools.map((t) => t.name),
-      uptime_seconds: e.loadedAt === null ? null : Math.max(0, Math.round((now - e.loadedAt) / 100) / 10),
+      uptime_seconds: e.loadedAt === null ? null : uptimeSeconds(e.loadedAt, now),
       loaded_at: iso(e.loadedAt),
       last_used: iso(e.lastUsed),
       success_count: e.success,
