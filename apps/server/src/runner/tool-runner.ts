@@ -2,6 +2,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
+import type { CancelSignal } from '../sandbox/cancel.js';
 import type { WorkerToolInfo } from '../sandbox/messages.js';
 import { compileSchema, describeErrors, prepareArgs } from './args.js';
 
@@ -11,7 +12,7 @@ export interface RunRequest {
   args: unknown;
   /** Direct calls run under `timeoutMs`, jobs under `jobTimeoutMs`. */
   mode: 'direct' | 'job';
-  signal?: AbortSignal | undefined;
+  signal?: CancelSignal | undefined;
   onProgress?: ((pct: number, stage: string | null) => void) | undefined;
   onPartial?: ((result: unknown) => void) | undefined;
 }

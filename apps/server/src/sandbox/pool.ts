@@ -1,5 +1,6 @@
 import type { Limits } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
+import type { CancelSignal } from './cancel.js';
 import type { WorkerDeath } from './death.js';
 import { LoadFailure } from './load-failure.js';
 import type { WorkerToolInfo } from './messages.js';
@@ -25,7 +26,7 @@ export type StopCause = 'shutdown' | 'restart' | 'failure';
 interface Waiter {
   resolve: (worker: WorkerProcess) => void;
   reject: (err: BastionError) => void;
-  signal: AbortSignal | undefined;
+  signal: CancelSignal | undefined;
   onAbort: () => void;
 }
 
@@ -120,7 +121,7 @@ export class PluginPool {
     return worker;
   }
 
-  #acquire(signal: AbortSignal | undefined): Promise<WorkerProcess> {
+  #acquire(signal: CancelSignal | undefined): Promise<WorkerProcess> {
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.#stopping) return Promise.reject(this.#stoppingError());
     const idle = this.#idle.pop();

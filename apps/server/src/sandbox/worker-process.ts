@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ErrorCode } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
+import type { CancelSignal } from './cancel.js';
 import { classifyDeath, type KillReason, type WorkerDeath } from './death.js';
 import { isWorkerMessage } from './ipc-validate.js';
 import type { SpawnSpec } from './isolation.js';
@@ -25,7 +26,7 @@ export interface WorkerOptions {
 
 export interface CallOptions {
   timeoutMs: number;
-  signal?: AbortSignal | undefined;
+  signal?: CancelSignal | undefined;
   /** How long a cancelled call may take to wind down before its worker is replaced. */
   cancelGraceMs: number;
   /** Called when a worker takes the call (after any wait in the queue). */

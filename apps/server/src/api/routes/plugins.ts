@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ManifestResponse } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
+import { Cancel } from '../../sandbox/cancel.js';
 import { readArgsBody } from '../body.js';
 import type { ApiContext } from '../context.js';
 import { nameParams, toolParams } from '../schemas.js';
@@ -55,9 +56,9 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // Unknown plugin/tool answers before the body is read; run() checks again after the (async) body read.
       ctx.runner.resolveTool(name, tool);
       const { args } = await readArgsBody(request);
-      const abort = new AbortController();
       // A client that hangs up cancels its call, freeing the worker.
-      const onClose = (): void => abort.abort();
+      const cancel = new Cancel();
+      const onClose = cancel.abort;
       request.raw.socket?.once('close', onClose);
       try {
         const { resultJson, executionTimeMs } = await ctx.runner.run({
@@ -65,7 +66,7 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
           tool,
           args,
           mode: 'direct',
-          signal: abort.signal,
+          signal: cancel,
         });
         return reply.type(JSON_TYPE).send(runResponse(name, tool, resultJson, executionTimeMs));
       } finally {
