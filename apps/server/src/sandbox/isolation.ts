@@ -20,6 +20,8 @@ export interface IsolationInfo {
   warning: string | null;
   hasSetpriv: boolean;
   hasPrlimit: boolean;
+  /** util-linux `chrt` is there: workers run under SCHED_BATCH (see buildSpawnSpec). */
+  hasChrt?: boolean;
   /**
    * Plain-process workers of a root host run as this user, so they cannot read the host's `/proc/PID/environ`
    * (its keys), its data dir or signal it. Null when the host is not root (nothing to drop to) or namespaces
@@ -43,12 +45,14 @@ const isRoot = (): boolean => typeof process.getuid === 'function' && process.ge
 export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): IsolationInfo {
   const hasSetpriv = findOnPath('setpriv') !== null;
   const hasPrlimit = findOnPath('prlimit') !== null;
+  const hasChrt = findOnPath('chrt') !== null;
   const root = isRoot();
   const plain = (warning: string | null): IsolationInfo => ({
     mode: 'process',
     warning,
     hasSetpriv,
     hasPrlimit,
+    hasChrt,
     workerUser: root && hasSetpriv ? NOBODY : null,
     dropCapabilities: false,
   });
@@ -56,7 +60,15 @@ export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): I
   const bwrap = findOnPath('bwrap');
   const works = bwrap !== null && spawnSync(bwrap, BWRAP_PROBE, { timeout: 5000, stdio: 'ignore' }).status === 0;
   if (works) {
-    return { mode: 'namespace', warning: null, hasSetpriv, hasPrlimit, workerUser: null, dropCapabilities: root };
+    return {
+      mode: 'namespace',
+      warning: null,
+      hasSetpriv,
+      hasPrlimit,
+      hasChrt,
+      workerUser: null,
+      dropCapabilities: root,
+    };
   }
   const why = bwrap
     ? 'bubblewrap cannot create namespaces here (user namespaces disabled?)'
@@ -96,7 +108,10 @@ function isInside(child: string, parent: string): boolean {
  * `setpriv --pdeathsig KILL` (dies with the host, even on SIGKILL; and, for plain processes under a root host,
  * `--reuid/--regid nobody --clear-groups`) → `prlimit --core=0 --data=…` (no core dumps; native allocations far
  * past the limit fail instead of taking the machine) → `bwrap` (own PID and network namespaces, read-only root,
- * private /tmp, data dir and other plugins hidden, no capabilities) → `node` with the V8 heap capped.
+ * private /tmp, data dir and other plugins hidden, no capabilities) → `node` with the V8 heap capped. All of it
+ * under `chrt --batch 0` (SCHED_BATCH, same CPU share, inherited by whatever the plugin spawns): a worker woken by
+ * the host's IPC message then no longer preempts the host mid-request, which was the largest cost of a trivial
+ * call (the host's IPC write); the host, not a plugin, comes first on a busy core.
  */
 export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
   const { isolation, memoryMb } = input;
@@ -134,7 +149,8 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
   const user = input.user
     ? ['--reuid', String(input.user.uid), '--regid', String(input.user.gid), '--clear-groups']
     : [];
-  const full = isolation.hasSetpriv ? ['setpriv', ...user, '--pdeathsig', 'KILL', '--', ...limited] : limited;
+  const guarded = isolation.hasSetpriv ? ['setpriv', ...user, '--pdeathsig', 'KILL', '--', ...limited] : limited;
+  const full = isolation.hasChrt ? ['chrt', '--batch', '0', ...guarded] : guarded;
   const [command, ...args] = full as [string, ...string[]];
   return { command, args };
 }
