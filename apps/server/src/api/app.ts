@@ -7,6 +7,7 @@ import { clientErrorHandler, installErrorHandling, sendError, toBastionError } f
 import { installGuards } from './guard/index.js';
 import { serverTimeouts } from './guard/timeouts.js';
 import { registerOpenApi } from './openapi/document.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { probeRoutes } from './routes/probes.js';
@@ -32,6 +33,7 @@ export async function buildApp(
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Per-request lines would dominate the log at 50 calls/s; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: maxBytes,
     routerOptions: { maxParamLength: 1024 },
     // Slow clients (slow-loris headers or bodies, idle keep-alives) cannot hold connections open for ever.
