@@ -75,11 +75,18 @@ export function createHostCheck(bindHost: string, allowedHosts: readonly string[
     return wildcard && isIP(hostname) !== 0;
   }
 
+  // Accepted header values as sent (a client sends the same one on every request): the parse runs once per value.
+  // Bounded, so a client varying its Host cannot grow it; refused values are never remembered.
+  const seen = new Set<string>();
+
   /** Throws FORBIDDEN for a `Host` this server does not answer to. */
   return function checkHost(host: string | undefined): void {
-    if (host === undefined || host === '') return;
+    if (host === undefined || host === '' || seen.has(host)) return;
     const authority = parseAuthority(host);
-    if (authority && accepts(authority.hostname)) return;
+    if (authority && accepts(authority.hostname)) {
+      if (seen.size < 64) seen.add(host);
+      return;
+    }
     const shown = JSON.stringify(host.slice(0, 100));
     throw new BastionError(
       'FORBIDDEN',
