@@ -2,14 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectIsolation } from '../../src/sandbox/isolation.js';
+import { WORKER_ENTRY } from '../../src/paths.js';
+import { detectIsolation, NOBODY } from '../../src/sandbox/isolation.js';
+import { readableBy, unreadablePath } from '../../src/sandbox/worker-user.js';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { FIXTURES_DIR } from '../helpers/server.js';
 
 const isRoot = process.getuid?.() === 0;
 const namespaces = process.platform === 'linux' && detectIsolation('auto').mode === 'namespace';
 /** Outside /tmp (a worker's /tmp is a private tmpfs anyway, which would hide a masking bug). */
-const WORK_ROOT = path.resolve(FIXTURES_DIR, '..', '..', '..', '..', '..', '..');
+const CHECKOUT_PARENT = path.resolve(FIXTURES_DIR, '..', '..', '..', '..', '..', '..');
+/** Beside the checkout where `nobody` can reach it (a checkout under a 0700 folder is not), else /var/tmp. */
+const WORK_ROOT = readableBy(NOBODY, CHECKOUT_PARENT, { dir: true }) ? CHECKOUT_PARENT : '/var/tmp';
+/** Whether `nobody` can run the host's node and worker entry (a checkout under a 0700 folder: it cannot). */
+const codeReadableByNobody = unreadablePath(NOBODY, [process.execPath, WORKER_ENTRY], []) === null;
 
 interface Probe {
   pid: number;
@@ -111,17 +117,31 @@ describe.runIf(process.platform === 'linux' && isRoot)('plain-process isolation 
   });
   afterAll(() => host.stop());
 
-  it('runs workers as nobody: the host’s environment, the data dir and signals are out of reach', async () => {
-    const hostPid = host.run.child.pid as number;
-    const r = await host.probe({ environ_pids: [1, hostPid], path: host.dataDir, host_pid: hostPid });
-    expect(r.uid).toBe(65534);
-    expectNoKey(host, r);
-    expect(r.environ[String(hostPid)]).toBe('EACCES');
-    expect(r.read).toBe('EACCES'); // the data dir is the host's alone (0700)
-    expect(r.signal).toBe('EPERM');
-    expect(r.write).toBe('EACCES'); // its folder belongs to root
-    expect(r.tmp_write).toBe('ok'); // its private TMPDIR is writable
-  });
+  it.runIf(codeReadableByNobody)(
+    'runs workers as nobody: the host’s environment, the data dir and signals are out of reach',
+    async () => {
+      const hostPid = host.run.child.pid as number;
+      const r = await host.probe({ environ_pids: [1, hostPid], path: host.dataDir, host_pid: hostPid });
+      expect(r.uid).toBe(65534);
+      expectNoKey(host, r);
+      expect(r.environ[String(hostPid)]).toBe('EACCES');
+      expect(r.read).toBe('EACCES'); // the data dir is the host's alone (0700)
+      expect(r.signal).toBe('EPERM');
+      expect(r.write).toBe('EACCES'); // its folder belongs to root
+      expect(r.tmp_write).toBe('ok'); // its private TMPDIR is writable
+      expect(host.run.output().stderr).not.toContain("run as the host's user");
+    },
+  );
+
+  it.skipIf(codeReadableByNobody)(
+    'where nobody cannot read the host’s code, runs workers as the host’s user and says so in the log',
+    async () => {
+      const r = await host.probe({ environ_pids: [] });
+      expect(r.uid).toBe(0);
+      expect(r.env.BASTION_ADMIN_KEY).toBeUndefined(); // the environment is still scrubbed
+      expect(host.run.output().stderr).toContain("run as the host's user");
+    },
+  );
 });
 
 describe('--isolation namespace', () => {
