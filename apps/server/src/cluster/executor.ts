@@ -5,6 +5,7 @@ import type { ApiContext } from '../api/context.js';
 import type { QueueSettings } from '../config/schema.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobEvents } from '../jobs/backend.js';
+import { applyProgress, BUSY_RETRY_MS } from '../jobs/progress.js';
 import type { ClusterEventBus } from './event-bus.js';
 import type { NodeIdentity } from './identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
@@ -30,11 +31,6 @@ interface LiveRun {
   done: Promise<void>;
 }
 
-/** Progress is written to Redis at most this often per job (every update is still pushed live). */
-const PERSIST_PROGRESS_MS = 1000;
-/** How long a job waits before retrying when the plugin's own queue was full of direct calls (PLUGIN_BUSY). */
-const BUSY_RETRY_MS = 500;
-const MAX_STAGE_CHARS = 200;
 /** Plugin failures a job may be retried after, when the operator opts in (`queue.pluginFailureRetries`). */
 const PLUGIN_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
   'PLUGIN_CRASHED',
@@ -275,14 +271,10 @@ export class JobExecutor {
   }
 
   #onProgress(id: string, run: string, live: LiveRun, pct: number, stage: string | null): void {
-    if (this.live.get(id) !== live || !Number.isFinite(pct)) return;
-    live.progress = Math.round(Math.min(100, Math.max(0, pct)) * 100) / 100;
-    live.stage = typeof stage === 'string' ? stage.slice(0, MAX_STAGE_CHARS) : null;
-    const now = Date.now();
-    if (now - live.persistedAt >= PERSIST_PROGRESS_MS && this.d.link.connected) {
-      live.persistedAt = now;
-      this.d.records.progress(id, run, live.progress, live.stage).catch(() => {});
-    }
+    if (this.live.get(id) !== live) return;
+    const persist = applyProgress(live, pct, stage);
+    if (persist === null) return;
+    if (persist && this.d.link.connected) this.d.records.progress(id, run, live.progress, live.stage).catch(() => {});
     this.d.emit('progress', { job_id: id, progress: live.progress, stage: live.stage, plugin: live.plugin });
   }
 

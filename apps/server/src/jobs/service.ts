@@ -8,6 +8,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { prepareArgs } from '../runner/args.js';
 import type { JobBackend, JobEvents, JobListQuery, JobPage } from './backend.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { applyProgress, BUSY_RETRY_MS } from './progress.js';
 import { JobStore } from './store.js';
 
 export type { JobEvents } from './backend.js';
@@ -23,13 +24,8 @@ interface Live {
   done: Promise<void>;
 }
 
-/** Progress is written to the database at most this often per job (every update is still pushed live). */
-const PERSIST_PROGRESS_MS = 1000;
-/** How long a job waits before retrying when the plugin's own queue was full (PLUGIN_BUSY). */
-const BUSY_RETRY_MS = 500;
 /** How long DELETE waits for a running job to wind down (the runner kills the worker after a 2 s grace). */
 const CANCEL_WAIT_MS = 10_000;
-const MAX_STAGE_CHARS = 200;
 
 /**
  * Jobs: persisted submissions executed through the one ToolRunner path (mode `job`, `jobTimeoutMs`), with a
@@ -332,14 +328,10 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
   }
 
   #onProgress(id: string, live: Live, pct: number, stage: string | null): void {
-    if (this.#live.get(id) !== live || !Number.isFinite(pct)) return;
-    live.progress = Math.round(Math.min(100, Math.max(0, pct)) * 100) / 100;
-    live.stage = typeof stage === 'string' ? stage.slice(0, MAX_STAGE_CHARS) : null;
-    const now = Date.now();
-    if (now - live.persistedAt >= PERSIST_PROGRESS_MS && !this.store.closed) {
-      live.persistedAt = now;
-      this.store.saveProgress(id, live.progress, live.stage);
-    }
+    if (this.#live.get(id) !== live) return;
+    const persist = applyProgress(live, pct, stage);
+    if (persist === null) return;
+    if (persist && !this.store.closed) this.store.saveProgress(id, live.progress, live.stage);
     this.emit('progress', { job_id: id, progress: live.progress, stage: live.stage, plugin: live.plugin });
   }
 
