@@ -72,6 +72,30 @@ describe('/metrics', () => {
     }
   });
 
+  it('counts the MCP transport’s JSON-RPC refusals too: malformed messages, unknown sessions, wrong Accept', async () => {
+    const before = await scrape();
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(new URL('/mcp', t.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body,
+      });
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post('{"jsonrpc":"2.0","id":1,"method":"tools/list"}', { 'mcp-session-id': 'nope' })).status).toBe(
+      404,
+    );
+    const init = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    });
+    expect((await post(init, { accept: 'text/plain' })).status).toBe(406); // the SDK's own refusal
+    const after = await scrape();
+    expect(errorCount(after, 'BAD_REQUEST', 'mcp') - errorCount(before, 'BAD_REQUEST', 'mcp')).toBe(2);
+    expect(errorCount(after, 'NOT_FOUND', 'mcp') - errorCount(before, 'NOT_FOUND', 'mcp')).toBe(1);
+  });
+
   it('exports the process metrics: CPU, memory, event loop lag, GC', async () => {
     const text = await scrape();
     const names = new Set(samples(text).map((s) => s.name));

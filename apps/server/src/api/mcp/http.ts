@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@bastion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -14,8 +15,11 @@ const SERVER_ERROR = -32000;
 const SESSION_NOT_FOUND = -32001;
 const INTERNAL_ERROR = -32603;
 
-function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
-  return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
+/** The registry code a JSON-RPC transport answer is counted under in `bastion_request_errors_total`. */
+function codeOfStatus(status: number): ErrorCode {
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  return status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
 }
 
 /** Methods /mcp answers; the others get 405 with an `Allow` header. */
@@ -73,6 +77,11 @@ export async function mcpRoutes(
     });
   });
 
+  function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
+    countError(codeOfStatus(status));
+    return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
+  }
+
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
     const header = request.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' && header ? header : undefined;
@@ -122,6 +131,8 @@ export async function mcpRoutes(
     const res = reply.raw;
     try {
       await transport.handleRequest(request.raw, res, body);
+      // The SDK's own refusals (406 wrong Accept, 415 wrong content type, …) count like ours.
+      if (res.statusCode >= 400) countError(codeOfStatus(res.statusCode));
     } catch (err) {
       // A host bug: the SDK answers every bad request itself.
       logger.error({ err }, 'MCP request failed');
