@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureSubset } from '../helpers/server.js';
-import { BIN, runCli, startCli, type CliRun } from '../helpers/cli.js';
+import { BIN, runCli, serveArgs, startCli, type CliRun } from '../helpers/cli.js';
 
 const dataDir = () => mkdtempSync(path.join(tmpdir(), 'bastion-cli-'));
 
@@ -98,16 +98,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
 describe('bastion serve', () => {
   it('prints the URL, serves, and stops cleanly with exit 0 on SIGTERM', async () => {
     const plugins = fixtureSubset(['ok']);
-    const run = startCli([
-      'serve',
-      '--port',
-      '0',
-      '--no-bundled-plugins',
-      '--plugins-dir',
-      plugins,
-      '--data-dir',
-      dataDir(),
-    ]);
+    const run = startCli(serveArgs(plugins, dataDir()));
     const url = await run.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     let ready = 0;
@@ -187,16 +178,7 @@ describe('bastion serve', () => {
 
   it('leaves no worker behind when the host is killed with SIGKILL', async () => {
     const plugins = fixtureSubset(['ok', 'hangs-sync']);
-    const run = startCli([
-      'serve',
-      '--port',
-      '0',
-      '--no-bundled-plugins',
-      '--plugins-dir',
-      plugins,
-      '--data-dir',
-      dataDir(),
-    ]);
+    const run = startCli(serveArgs(plugins, dataDir()));
     const url = await run.url;
     await until(() => workersOf(plugins).length >= 2, 'workers to start');
     // keep one worker busy in a CPU loop: it never looks at its IPC channel

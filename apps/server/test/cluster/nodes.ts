@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterResponse } from '@bastion/protocol';
-import { startCli, type CliRun } from '../helpers/cli.js';
+import { serveArgs, startCli, type CliRun } from '../helpers/cli.js';
 import { until } from '../helpers/ws.js';
 
 export const CLUSTER_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -44,22 +44,18 @@ export class ClusterNodeProcess {
         queue: { stalledIntervalMs: 500, heartbeatMs: 250, ...opts.queue },
       }),
     );
-    const run = startCli([
-      'serve',
-      '--port',
-      '0',
-      '--no-bundled-plugins',
-      '--plugins-dir',
-      pluginsDir,
-      '--data-dir',
-      path.join(dir, 'data'),
-      '--config',
-      configFile,
-      '--queue',
-      opts.redisUrl,
-      '--node-id',
-      opts.id,
-    ]);
+    const run = startCli(
+      serveArgs(
+        pluginsDir,
+        path.join(dir, 'data'),
+        '--config',
+        configFile,
+        '--queue',
+        opts.redisUrl,
+        '--node-id',
+        opts.id,
+      ),
+    );
     const url = await run.url;
     const node = new ClusterNodeProcess(opts.id, url, run, dir);
     await until(

@@ -11,6 +11,11 @@ export interface CliRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** `bastion serve` on a free port with only `pluginsDir`'s plugins and the given data dir, then `extra` flags. */
+export function serveArgs(pluginsDir: string, dataDir: string, ...extra: string[]): string[] {
+  return ['serve', '--port', '0', '--no-bundled-plugins', '--plugins-dir', pluginsDir, '--data-dir', dataDir, ...extra];
+}
+
 /** Starts the real CLI; `url` resolves from the `listening on` line. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCli, type CliRun } from '../helpers/cli.js';
+import { serveArgs, startCli, type CliRun } from '../helpers/cli.js';
 import { fixtureSubset } from '../helpers/server.js';
 import { until } from '../helpers/ws.js';
 import { getJob, isFinished, submitJob, waitJob } from './helpers.js';
@@ -16,18 +16,7 @@ describe('jobs: durability across host restarts (real CLI process)', () => {
   const runs: CliRun[] = [];
 
   async function start(): Promise<string> {
-    const run = startCli([
-      'serve',
-      '--port',
-      '0',
-      '--no-bundled-plugins',
-      '--plugins-dir',
-      pluginsDir,
-      '--data-dir',
-      dataDir,
-      '--config',
-      config,
-    ]);
+    const run = startCli(serveArgs(pluginsDir, dataDir, '--config', config));
     runs.push(run);
     const url = await run.url;
     await until(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), 30_000, 'readiness');
