@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import multipart from '@fastify/multipart';
 import type { Access } from './auth.js';
 import type { ApiContext } from './context.js';
-import { parseJsonText } from './body.js';
+import { bodyText, parseJsonText } from './body.js';
 import { clientErrorHandler, installErrorHandling, sendError, toBastionError } from './error-handler.js';
 import { installGuards } from './guard/index.js';
 import { serverTimeouts } from './guard/timeouts.js';
@@ -49,9 +49,9 @@ export async function buildApp(
   // JSON bodies are parsed by one parser that also refuses deep nesting and __proto__/constructor keys; plain
   // text is not an accepted body anywhere.
   app.removeContentTypeParser(['text/plain', 'application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, body === '' ? undefined : parseJsonText(body as string));
+      done(null, body.length === 0 ? undefined : parseJsonText(bodyText(body as Buffer)));
     } catch (err) {
       done(err as Error, undefined);
     }

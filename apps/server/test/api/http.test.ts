@@ -68,6 +68,27 @@ describe('HTTP API', () => {
     expect((missing.body.error as unknown as { details: Array<{ path: string }> }).details[0]?.path).toBe('/text');
   });
 
+  it('reads JSON bodies as UTF-8, whether all ASCII or not', async () => {
+    for (const text of ['plain ascii', 'ünïcödé ✓ 漢字 🙂', '\u0000\u007f']) {
+      const res = await inject({
+        method: 'POST',
+        url: '/v1/plugins/ok/tools/echo/run',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        payload: Buffer.from(JSON.stringify({ args: { text } }), 'utf8'),
+      });
+      expect(res.statusCode, text).toBe(200);
+      expect(res.json().result, text).toEqual({ text });
+    }
+    const latin1 = await inject({
+      method: 'POST',
+      url: '/v1/plugins/ok/tools/echo/run',
+      headers: { 'content-type': 'application/json' },
+      payload: Buffer.from('{"args":{"text":"caf\xe9"}}', 'latin1'),
+    });
+    expect(latin1.statusCode).toBe(200);
+    expect(latin1.json().result).toEqual({ text: 'caf\ufffd' });
+  });
+
   it('accepts binary args as base64, data: URL, and multipart file parts', async () => {
     const bytes = Buffer.from([1, 2, 3, 4, 5]);
     const b64 = await runTool(t.server, 'ok', 'bytes', { file: bytes.toString('base64') });
