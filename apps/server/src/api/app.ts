@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import multipart from '@fastify/multipart';
 import type { Access } from './auth.js';
 import type { ApiContext } from './context.js';
-import { bodyText, parseJsonText } from './body.js';
+import { utf8Text } from '../encoding/utf8.js';
+import { parseJsonText } from './body.js';
 import { clientErrorHandler, installErrorHandling, sendError, toBastionError } from './error-handler.js';
 import { installGuards } from './guard/index.js';
 import { serverTimeouts } from './guard/timeouts.js';
@@ -51,7 +52,7 @@ export async function buildApp(
   app.removeContentTypeParser(['text/plain', 'application/json']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, body.length === 0 ? undefined : parseJsonText(bodyText(body as Buffer)));
+      done(null, body.length === 0 ? undefined : parseJsonText(utf8Text(body as Buffer)));
     } catch (err) {
       done(err as Error, undefined);
     }

@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import type { FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 
@@ -104,14 +103,6 @@ export function checkJsonValue(value: unknown, what = 'the body', keys = true): 
       stack.push([v, depth + 1]);
     }
   }
-}
-
-/**
- * A request body as text: UTF-8, read as Latin-1 when it is all ASCII (the same characters, decoded in a third of the
- * time; base64 images make bodies of megabytes of ASCII).
- */
-export function bodyText(body: Buffer): string {
-  return isAscii(body) ? body.toString('latin1') : body.toString('utf8');
 }
 
 /** JSON.parse for anything a client sends: malformed JSON, too deep nesting and forbidden keys are BAD_REQUEST. */

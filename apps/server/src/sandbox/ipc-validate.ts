@@ -24,7 +24,7 @@ function isToolInfo(v: unknown): boolean {
 
 /**
  * True when a message from a worker has exactly the shape of one member of the protocol union. A plugin can call
- * `process.send` itself, so codes are checked against the worker's own lists: it cannot claim a host code.
+ * frames to its socket itself, so codes are checked against the worker's own lists: it cannot claim a host code.
  */
 export function isWorkerMessage(msg: unknown): msg is WorkerToHost {
   if (typeof msg !== 'object' || msg === null) return false;

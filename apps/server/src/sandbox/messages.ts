@@ -1,8 +1,8 @@
 /**
- * The messages between host and worker: one typed union per direction. They travel over Node's IPC channel
- * with `serialization: 'advanced'`, so binary arguments cross as Uint8Array without base64. Everything a
- * worker sends is checked by the host (ipc-validate.ts) before it is believed: plugin code shares the worker's
- * process and could send anything.
+ * The messages between host and worker: one typed union per direction. They travel as frames on a socket pair
+ * (wire/frame.ts), binary arguments as raw bytes and result JSON as raw text. Everything a worker sends is checked
+ * by the host (ipc-validate.ts) before it is believed: plugin code shares the worker's process and could write
+ * anything to that socket.
  */
 
 export interface WorkerToolInfo {

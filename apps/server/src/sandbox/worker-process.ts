@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CancelSignal } from './cancel.js';
@@ -9,6 +10,7 @@ import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
 import { MemoryWatchdog } from './memory-watchdog.js';
 import type { HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from './messages.js';
+import { Channel } from './wire/channel.js';
 
 export interface WorkerOptions {
   pluginId: string;
@@ -70,6 +72,7 @@ function callError(msg: Extract<WorkerToHost, { type: 'error' }>): BastionError 
 export class WorkerProcess {
   readonly #opts: WorkerOptions;
   readonly #child: ChildProcess;
+  readonly #channel: Channel<HostToWorker>;
   readonly #relay: LogRelay;
   readonly #watchdog: MemoryWatchdog | null;
   #killReason: KillReason | null = null;
@@ -85,9 +88,10 @@ export class WorkerProcess {
     this.#opts = opts;
     this.#relay = new LogRelay(`[plugin ${opts.pluginId}]`, opts.log);
     this.#child = spawn(opts.spawn.command, opts.spawn.args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // fd 3 is a socket pair carrying the frames of wire/frame.ts (not Node's IPC channel, whose parser throws
+      // into the host on bytes a plugin could write to it).
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true, // own process group: one kill takes the worker and everything it spawned
-      serialization: 'advanced',
       env: opts.env,
       cwd: opts.cwd,
     });
@@ -103,14 +107,18 @@ export class WorkerProcess {
           onBreach: (message) => this.kill('memory', message),
         })
       : null;
-    this.#child.on('message', (msg: unknown) => this.#onMessage(msg));
+    this.#channel = new Channel(this.#child.stdio[3] as Duplex, {
+      // A result may be maxResultBytes UTF-16 units, up to 3 bytes each in UTF-8; the rest is room for the other
+      // messages (tool schemas, clipped logs and errors).
+      maxFrameBytes: 3 * opts.load.maxResultBytes + 8 * 1024 * 1024,
+      onMessage: (msg) => this.#onMessage(msg),
+      onViolation: (why) => this.kill('crash', `worker broke the IPC protocol (${why})`),
+    });
     this.#child.on('error', (err) => {
       this.#killDetail = `could not start worker: ${err.message}`;
       this.#onExit(null, null);
     });
     this.#child.on('exit', (code, signal) => this.#onExit(code, signal));
-    // IPC write errors after a crash are expected; the exit handler reports the real cause.
-    this.#child.on('disconnect', () => {});
   }
 
   get pid(): number | undefined {
@@ -241,18 +249,9 @@ export class WorkerProcess {
     }
   }
 
-  /** One callback for every send (not a closure per message). */
-  readonly #onSent = (err: Error | null): void => {
-    if (err) this.#opts.log(`[plugin ${this.#opts.pluginId}] IPC send failed: ${err.message}`);
-  };
-
   #send(msg: HostToWorker): void {
-    if (!this.#child.connected) return;
-    try {
-      this.#child.send(msg, this.#onSent);
-    } catch (err) {
-      this.#opts.log(`[plugin ${this.#opts.pluginId}] IPC send failed: ${(err as Error).message}`);
-    }
+    if (this.#dead) return;
+    this.#channel.send(msg);
   }
 
   #onMessage(raw: unknown): void {

@@ -114,6 +114,7 @@ describe('failure fixtures', () => {
       ['exits', 502, 'PLUGIN_CRASHED', 'crash', /exited with code 3/],
       ['aborts', 502, 'PLUGIN_CRASHED', 'crash', /SIGABRT/],
       ['kills-itself', 502, 'PLUGIN_CRASHED', 'crash', /SIGKILL/],
+      ['forges-ipc', 502, 'PLUGIN_CRASHED', 'crash', /IPC protocol \(a header that is not JSON\)/],
       ['hangs-sync', 504, 'PLUGIN_TIMEOUT', 'timeout', /2000 ms/],
       ['hangs-promise', 504, 'PLUGIN_TIMEOUT', 'timeout', /2000 ms/],
       ['heap-leak', 502, 'PLUGIN_MEMORY_LIMIT', 'crash', /160 MB|heap/],

@@ -36,8 +36,21 @@ export interface Described {
   stack?: string;
 }
 
-/** A message (and stack, for Errors) for a thrown value; never throws. */
+/** Longest message or stack sent to the host (which shows less still); keeps a frame of a huge message small. */
+const MAX_TEXT_CHARS = 64 * 1024;
+
+/** `text`, cut to MAX_TEXT_CHARS. */
+export function clipText(text: string): string {
+  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}…` : text;
+}
+
+/** A message (and stack, for Errors) for a thrown value, clipped; never throws. */
 export function describeThrown(err: unknown): Described {
+  const d = describeUnclipped(err);
+  return { message: clipText(d.message), ...(d.stack !== undefined ? { stack: clipText(d.stack) } : {}) };
+}
+
+function describeUnclipped(err: unknown): Described {
   if (typeof err === 'string') return { message: err };
   if ((typeof err !== 'object' && typeof err !== 'function') || err === null) {
     return { message: `non-Error thrown: ${safeString(err)}` };

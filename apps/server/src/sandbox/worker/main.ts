@@ -5,7 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { CallErrorCode, HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from '../messages.js';
-import { describeThrown, encodeResult, isInputError } from './encode.js';
+import { clipText, describeThrown, encodeResult, isInputError } from './encode.js';
+import { connectToHost } from './host-link.js';
 
 /** What the worker relies on in a plugin's default export (checked at load; the SDK types describe it). */
 interface ToolDef {
@@ -29,18 +30,8 @@ interface LoadContext {
   state: unknown;
 }
 
-const rawSend = process.send?.bind(process);
-if (!rawSend) {
-  console.error('bastion worker: started without an IPC channel');
-  process.exit(70);
-}
-const send = (msg: WorkerToHost): void => {
-  try {
-    rawSend(msg);
-  } catch {
-    // The channel is gone: the host is stopping or dead, and this process follows (disconnect handler).
-  }
-};
+const host = connectToHost(onHostMessage);
+const send = (msg: WorkerToHost): void => host.send(msg);
 
 let plugin: PluginDef | null = null;
 let loadCtx: LoadContext | null = null;
@@ -68,7 +59,7 @@ function cancel(id: number): void {
 const MAX_DETAILS_BYTES = 64 * 1024;
 
 function formatLog(args: unknown[]): string {
-  return args.map((a) => (typeof a === 'string' ? a : describeThrown(a).message)).join(' ');
+  return clipText(args.map((a) => (typeof a === 'string' ? a : describeThrown(a).message)).join(' '));
 }
 
 function isPluginDefinition(value: unknown): value is PluginDef {
@@ -241,8 +232,7 @@ async function dispose(): Promise<void> {
     send({ type: 'log', line: `dispose() failed: ${describeThrown(err).message}` });
   }
   send({ type: 'disposed' });
-  process.disconnect?.();
-  process.exit(0);
+  host.end(() => process.exit(0));
 }
 
 // A rejection nobody awaited belongs to the call in flight (one call per worker): fail that call, keep the
@@ -257,9 +247,7 @@ process.on('unhandledRejection', (reason) => {
   }
 });
 
-process.on('disconnect', () => process.exit(0));
-
-process.on('message', (msg: HostToWorker) => {
+function onHostMessage(msg: HostToWorker): void {
   switch (msg.type) {
     case 'load':
       void load(msg);
@@ -274,4 +262,4 @@ process.on('message', (msg: HostToWorker) => {
       void dispose();
       break;
   }
-});
+}

@@ -1,0 +1,62 @@
+import type { Duplex } from 'node:stream';
+import type { HostToWorker, WorkerToHost } from '../messages.js';
+import { decodeFrame, encodeFrame, FrameError } from './frame.js';
+import { FrameReader } from './frame-reader.js';
+
+export interface ChannelOptions {
+  /** Longest frame accepted from the other end. */
+  maxFrameBytes: number;
+  /** Each decoded message; its shape is for the receiver to check. */
+  onMessage: (msg: Record<string, unknown>) => void;
+  /** The other end broke the format; nothing more is read from it. */
+  onViolation: (reason: string) => void;
+  /** The other end is gone. */
+  onClose?: () => void;
+}
+
+/**
+ * One end of the host–worker socket pair: frames out, frames in (see frame.ts). Sending never throws: after the
+ * other end is gone, messages are dropped and the owner learns of it from `onClose` (or the worker's exit).
+ */
+export class Channel<Out extends HostToWorker | WorkerToHost> {
+  readonly #socket: Duplex;
+  readonly #reader: FrameReader;
+  readonly #opts: ChannelOptions;
+  #broken = false;
+
+  constructor(socket: Duplex, opts: ChannelOptions) {
+    this.#socket = socket;
+    this.#opts = opts;
+    this.#reader = new FrameReader(opts.maxFrameBytes);
+    socket.on('data', this.#onData);
+    // EPIPE/ECONNRESET after the other end died: its exit is what reports the cause.
+    socket.on('error', () => {});
+    socket.on('close', () => opts.onClose?.());
+  }
+
+  send(msg: Out): void {
+    if (this.#socket.destroyed || !this.#socket.writable) return;
+    this.#socket.write(encodeFrame(msg));
+  }
+
+  /** Sends what is queued, closes the sending side, then calls `done`. */
+  end(done: () => void): void {
+    this.#socket.end(done);
+  }
+
+  readonly #onFrame = (frame: Buffer): void => {
+    if (!this.#broken) this.#opts.onMessage(decodeFrame(frame));
+  };
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#broken) return;
+    try {
+      this.#reader.push(chunk, this.#onFrame);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      this.#broken = true;
+      this.#socket.pause();
+      this.#opts.onViolation(err.message);
+    }
+  };
+}
