@@ -1,10 +1,10 @@
 import type { Limits } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
-import type { CancelSignal } from './cancel.js';
 import type { WorkerDeath } from './death.js';
 import { LoadFailure } from './load-failure.js';
 import type { WorkerToolInfo } from './messages.js';
-import type { CallOptions, WorkerOptions, WorkerProcess } from './worker-process.js';
+import { NotStarted, type CallOptions } from './worker-calls.js';
+import type { WorkerOptions, WorkerProcess } from './worker-process.js';
 
 export interface PoolCallbacks {
   /** A worker died of a plugin failure (crash, memory, timeout): the plugin becomes FAILED. */
@@ -23,21 +23,28 @@ export type WorkerFactory = (onDeath: WorkerOptions['onDeath']) => WorkerProcess
  */
 export type StopCause = 'shutdown' | 'restart' | 'failure';
 
+/** A call waiting for a worker. */
 interface Waiter {
-  resolve: (worker: WorkerProcess) => void;
-  reject: (err: BastionError) => void;
-  signal: CancelSignal | undefined;
+  tool: string;
+  args: Record<string, unknown>;
+  opts: CallOptions;
+  resolve: (json: string) => void;
+  reject: (err: Error) => void;
   onAbort: () => void;
 }
 
 /**
  * The workers of one plugin (`concurrency` processes) and its bounded queue (`maxQueue`). A worker runs one call
- * at a time. The first plugin failure breaks the pool: queued calls are refused and the survivors are disposed.
+ * at a time; while all are busy with short calls, a worker may also hold the next call to start (WorkerCalls), and
+ * such calls count as queued. The first plugin failure breaks the pool: queued calls are refused and the survivors
+ * are disposed.
  */
 export class PluginPool {
   readonly #workers = new Set<WorkerProcess>();
-  readonly #idle: WorkerProcess[] = [];
+  /** Loaded workers that take calls, busy or not. */
+  readonly #live: WorkerProcess[] = [];
   readonly #queue: Waiter[] = [];
+  #reportedDepth = 0;
   #broken: BastionError | null = null;
   #stopping: StopCause | null = null;
   /** Workers whose load finished; deaths of the others are load failures, reported by start(). */
@@ -50,8 +57,11 @@ export class PluginPool {
     private readonly callbacks: PoolCallbacks,
   ) {}
 
+  /** Calls waiting: in the pool's queue, and handed to a busy worker but not started. */
   get queueDepth(): number {
-    return this.#queue.length;
+    let depth = this.#queue.length;
+    for (const w of this.#live) depth += w.waiting;
+    return depth;
   }
 
   /** Starts `concurrency` workers and loads the plugin in each; resolves with its tools. */
@@ -73,14 +83,11 @@ export class PluginPool {
   }
 
   /** Runs a call on the next free worker, queueing it (bounded) while all are busy. */
-  async run(tool: string, args: Record<string, unknown>, opts: CallOptions): Promise<string> {
-    const worker = await this.#acquire(opts.signal);
-    opts.onStart?.();
-    try {
-      return await worker.call(tool, args, opts);
-    } finally {
-      if (worker.alive) this.#release(worker);
-    }
+  run(tool: string, args: Record<string, unknown>, opts: CallOptions): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { tool, args, opts, resolve, reject, onAbort: () => this.#dequeue(waiter) };
+      this.#dispatch(waiter, false);
+    });
   }
 
   /**
@@ -121,60 +128,93 @@ export class PluginPool {
     return worker;
   }
 
-  #acquire(signal: CancelSignal | undefined): Promise<WorkerProcess> {
-    if (this.#broken) return Promise.reject(this.#broken);
-    if (this.#stopping) return Promise.reject(this.#stoppingError());
-    const idle = this.#idle.pop();
-    if (idle) return Promise.resolve(idle);
-    if (this.#queue.length >= this.limits.maxQueue) {
-      return Promise.reject(
-        new BastionError('PLUGIN_BUSY', `plugin '${this.pluginId}' has ${this.#queue.length} calls queued (maxQueue)`, {
+  /** The worker for the next call: an idle one, else a busy one that may hold it (see WorkerCalls), else none. */
+  #pick(): WorkerProcess | undefined {
+    for (const w of this.#live) if (!w.busy) return w;
+    const now = performance.now();
+    return this.#live.find((w) => w.canTakeAnother(now));
+  }
+
+  /**
+   * Starts a call on a worker now or queues it. `again`: its worker went away before starting it, so it goes first
+   * in line and is not counted against maxQueue a second time.
+   */
+  #dispatch(waiter: Waiter, again: boolean): void {
+    if (this.#broken) return waiter.reject(this.#broken);
+    if (this.#stopping) return waiter.reject(this.#stoppingError());
+    if (this.#queue.length === 0 || again) {
+      const worker = this.#pick();
+      if (worker) return this.#startOn(worker, waiter);
+    }
+    if (!again && this.queueDepth >= this.limits.maxQueue) {
+      return waiter.reject(
+        new BastionError('PLUGIN_BUSY', `plugin '${this.pluginId}' has ${this.queueDepth} calls queued (maxQueue)`, {
           plugin: this.pluginId,
           retryAfterS: 1,
         }),
       );
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const i = this.#queue.indexOf(waiter);
-          if (i >= 0) this.#queue.splice(i, 1);
-          this.callbacks.onQueueDepth(this.#queue.length);
-          reject(new BastionError('CANCELLED', 'the call was cancelled while queued'));
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#queue.push(waiter);
-      this.callbacks.onQueueDepth(this.#queue.length);
-    });
+    if (waiter.opts.signal?.aborted) return waiter.reject(new BastionError('CANCELLED', 'the call was cancelled'));
+    waiter.opts.signal?.addEventListener('abort', waiter.onAbort, { once: true });
+    if (again) this.#queue.unshift(waiter);
+    else this.#queue.push(waiter);
+    this.#reportDepth();
   }
 
+  #dequeue(waiter: Waiter): void {
+    const i = this.#queue.indexOf(waiter);
+    if (i >= 0) this.#queue.splice(i, 1);
+    this.#reportDepth();
+    waiter.reject(new BastionError('CANCELLED', 'the call was cancelled while queued'));
+  }
+
+  /** Hands the call to the worker at once, so its place there is taken before anything else runs. */
+  #startOn(worker: WorkerProcess, waiter: Waiter): void {
+    worker.call(waiter.tool, waiter.args, waiter.opts).then(
+      (json) => {
+        if (worker.alive) this.#release(worker);
+        waiter.resolve(json);
+      },
+      (err: unknown) => {
+        if (worker.alive) this.#release(worker);
+        if (err instanceof NotStarted) this.#dispatch(waiter, true);
+        else waiter.reject(err as Error);
+      },
+    );
+    this.#reportDepth();
+  }
+
+  /** A worker has room again (a call ended, or it is new): queued calls go to it while it can take them. */
   #release(worker: WorkerProcess): void {
-    const next = this.#queue.shift();
-    if (next) {
-      next.signal?.removeEventListener('abort', next.onAbort);
-      this.callbacks.onQueueDepth(this.#queue.length);
-      next.resolve(worker);
-    } else {
-      this.#idle.push(worker);
+    if (!this.#live.includes(worker)) this.#live.push(worker);
+    while (this.#queue.length > 0 && (!worker.busy || worker.canTakeAnother(performance.now()))) {
+      const next = this.#queue.shift() as Waiter;
+      next.opts.signal?.removeEventListener('abort', next.onAbort);
+      this.#startOn(worker, next);
     }
+    this.#reportDepth();
+  }
+
+  /** Tells the registry the queue depth when it changed. */
+  #reportDepth(): void {
+    const depth = this.queueDepth;
+    if (depth === this.#reportedDepth) return;
+    this.#reportedDepth = depth;
+    this.callbacks.onQueueDepth(depth);
   }
 
   #rejectQueue(err: BastionError): void {
     for (const w of this.#queue.splice(0)) {
-      w.signal?.removeEventListener('abort', w.onAbort);
+      w.opts.signal?.removeEventListener('abort', w.onAbort);
       w.reject(err);
     }
-    this.callbacks.onQueueDepth(0);
+    this.#reportDepth();
   }
 
   #onDeath(death: WorkerDeath, worker: WorkerProcess): void {
     this.#workers.delete(worker);
-    const i = this.#idle.indexOf(worker);
-    if (i >= 0) this.#idle.splice(i, 1);
+    const i = this.#live.indexOf(worker);
+    if (i >= 0) this.#live.splice(i, 1);
     if (this.#stopping || this.#broken || death.kind === 'disposed' || !this.#ready.has(worker)) return;
     if (death.kind === 'replaced') {
       void this.#replace();

@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
-import type { CancelSignal } from './cancel.js';
+import { clip, WorkerCalls, type CallOptions } from './worker-calls.js';
 import { classifyDeath, type KillReason, type WorkerDeath } from './death.js';
 import { isWorkerMessage } from './ipc-validate.js';
 import type { SpawnSpec } from './isolation.js';
 import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
 import { MemoryWatchdog } from './memory-watchdog.js';
-import type { HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from './messages.js';
+import type { HostToWorker, LoadMessage, WorkerToolInfo } from './messages.js';
 import { Channel } from './wire/channel.js';
 
 export interface WorkerOptions {
@@ -26,48 +25,11 @@ export interface WorkerOptions {
   onDeath: (death: WorkerDeath, worker: WorkerProcess) => void;
 }
 
-export interface CallOptions {
-  timeoutMs: number;
-  signal?: CancelSignal | undefined;
-  /** How long a cancelled call may take to wind down before its worker is replaced. */
-  cancelGraceMs: number;
-  /** Called when a worker takes the call (after any wait in the queue). */
-  onStart?: (() => void) | undefined;
-  onProgress?: ((pct: number, stage: string | null) => void) | undefined;
-  onPartial?: ((json: string) => void) | undefined;
-}
-
-interface PendingCall {
-  id: number;
-  resolve: (json: string) => void;
-  reject: (err: BastionError) => void;
-  opts: CallOptions;
-  cancelled: boolean;
-  timers: NodeJS.Timeout[];
-  cleanup: () => void;
-}
-
-/** Longest plugin-provided message passed on to callers and the log. */
-const MAX_MESSAGE_CHARS = 4000;
-const clip = (s: string): string => (s.length > MAX_MESSAGE_CHARS ? `${s.slice(0, MAX_MESSAGE_CHARS)}…` : s);
-
-function callError(msg: Extract<WorkerToHost, { type: 'error' }>): BastionError {
-  let details: unknown;
-  if (msg.detailsJson !== undefined) {
-    try {
-      details = JSON.parse(msg.detailsJson) as unknown;
-    } catch {
-      details = undefined;
-    }
-  }
-  const code: ErrorCode = msg.code;
-  return new BastionError(code, clip(msg.message), details === undefined ? {} : { details });
-}
-
 /**
- * One sandboxed worker process, host side: spawns it, drives the load handshake, runs one call at a time under a
- * timeout, and kills its process group when anything goes wrong. Message checks (ipc-validate.ts), death
- * classification (death.ts) and the memory watchdog (memory-watchdog.ts) live apart.
+ * One sandboxed worker process, host side: spawns it, drives the load handshake, hands it calls, and kills its
+ * process group when anything goes wrong. The calls and their timeouts (worker-calls.ts), message checks
+ * (ipc-validate.ts), the wire format (wire/), death classification (death.ts) and the memory watchdog
+ * (memory-watchdog.ts) live apart.
  */
 export class WorkerProcess {
   readonly #opts: WorkerOptions;
@@ -78,8 +40,7 @@ export class WorkerProcess {
   #killReason: KillReason | null = null;
   #killDetail = '';
   #dead: WorkerDeath | null = null;
-  #nextId = 1;
-  #pending: PendingCall | null = null;
+  readonly #calls: WorkerCalls;
   #load: { resolve: (tools: WorkerToolInfo[]) => void; reject: (err: LoadFailure) => void } | null = null;
   #disposed: (() => void) | null = null;
   readonly startedAt = Date.now();
@@ -87,6 +48,14 @@ export class WorkerProcess {
   constructor(opts: WorkerOptions) {
     this.#opts = opts;
     this.#relay = new LogRelay(`[plugin ${opts.pluginId}]`, opts.log);
+    this.#calls = new WorkerCalls({
+      send: (msg) => {
+        if (!this.#dead) this.#channel.sendBatched(msg);
+      },
+      kill: (reason, detail) => this.kill(reason, detail),
+      onBusyChange: () => this.#watchdog?.reschedule(),
+      log: (line) => opts.log(`[plugin ${opts.pluginId}] ${line}`),
+    });
     this.#child = spawn(opts.spawn.command, opts.spawn.args, {
       // fd 3 is a socket pair carrying the frames of wire/frame.ts (not Node's IPC channel, whose parser throws
       // into the host on bytes a plugin could write to it).
@@ -102,7 +71,7 @@ export class WorkerProcess {
       ? new MemoryWatchdog({
           pid,
           memoryMb: opts.memoryMb,
-          busy: () => this.#pending !== null || this.#load !== null,
+          busy: () => this.#calls.size > 0 || this.#load !== null,
           onPeak: opts.onMemoryPeak,
           onBreach: (message) => this.kill('memory', message),
         })
@@ -131,7 +100,7 @@ export class WorkerProcess {
   }
 
   get busy(): boolean {
-    return this.#pending !== null;
+    return this.#calls.size > 0;
   }
 
   get peakMb(): number {
@@ -166,48 +135,23 @@ export class WorkerProcess {
     });
   }
 
-  /** Runs one tool call; resolves with the result as JSON text or rejects with a coded BastionError. */
+  /** Calls handed to this worker that it has not started. */
+  get waiting(): number {
+    return this.#calls.waiting;
+  }
+
+  /** Whether this busy worker may take one more call to start when its current one ends (see WorkerCalls). */
+  canTakeAnother(now: number): boolean {
+    return this.alive && this.#calls.canTakeAnother(now);
+  }
+
+  /**
+   * Runs one tool call (after the ones this worker already holds); resolves with the result as JSON text or rejects
+   * with a coded BastionError, or with NotStarted if the worker went away before starting it.
+   */
   call(tool: string, args: Record<string, unknown>, opts: CallOptions): Promise<string> {
     if (this.#dead) return Promise.reject(new BastionError(this.#dead.code, this.#dead.message));
-    if (this.#pending) return Promise.reject(new Error('worker is busy')); // a pool bug, never a plugin's
-    if (opts.signal?.aborted) return Promise.reject(new BastionError('CANCELLED', 'the call was cancelled'));
-    const id = this.#nextId++;
-    return new Promise<string>((resolve, reject) => {
-      const pending: PendingCall = {
-        id,
-        resolve,
-        reject,
-        opts,
-        cancelled: false,
-        timers: [],
-        cleanup: () => {
-          for (const t of pending.timers) clearTimeout(t);
-          opts.signal?.removeEventListener('abort', onAbort);
-          if (this.#pending === pending) this.#pending = null;
-          this.#watchdog?.reschedule();
-        },
-      };
-      const onAbort = (): void => {
-        if (pending.cancelled) return;
-        pending.cancelled = true;
-        // A cancelled call never turns into a timeout: only the grace period runs from here.
-        for (const t of pending.timers) clearTimeout(t);
-        pending.timers.length = 0;
-        this.#send({ type: 'cancel', id });
-        pending.timers.push(
-          setTimeout(() => this.kill('replaced', 'cancelled call did not stop in time'), opts.cancelGraceMs),
-        );
-      };
-      pending.timers.push(
-        setTimeout(() => {
-          this.kill('timeout', `call exceeded ${opts.timeoutMs} ms`);
-        }, opts.timeoutMs),
-      );
-      this.#pending = pending;
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.#watchdog?.reschedule();
-      this.#send({ type: 'call', id, tool, args });
-    });
+    return this.#calls.add(tool, args, opts);
   }
 
   /** Kills the worker's whole process group now. The first reason given wins. */
@@ -260,7 +204,6 @@ export class WorkerProcess {
       return;
     }
     const msg = raw;
-    const pending = this.#pending;
     switch (msg.type) {
       case 'ready':
         this.#watchdog?.sample(); // a first memory reading for the health record
@@ -281,25 +224,15 @@ export class WorkerProcess {
         if (this.#disposed) this.#killReason ??= 'disposed';
         return;
       case 'progress':
-        if (pending?.id === msg.id && !pending.cancelled) pending.opts.onProgress?.(msg.pct, msg.stage);
+        this.#calls.progress(msg);
         return;
       case 'partial':
-        if (pending?.id === msg.id && !pending.cancelled) pending.opts.onPartial?.(msg.json);
+        this.#calls.partial(msg);
         return;
       case 'result':
-      case 'error': {
-        if (pending?.id !== msg.id) return;
-        pending.cleanup();
-        if (pending.cancelled) {
-          pending.reject(new BastionError('CANCELLED', 'the call was cancelled'));
-        } else if (msg.type === 'result') {
-          pending.resolve(msg.json);
-        } else {
-          if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${clip(msg.stack)}`);
-          pending.reject(callError(msg));
-        }
+      case 'error':
+        this.#calls.answer(msg);
         return;
-      }
     }
   }
 
@@ -335,15 +268,7 @@ export class WorkerProcess {
         );
       }
     }
-    const pending = this.#pending;
-    if (pending) {
-      pending.cleanup();
-      if (pending.cancelled || death.kind === 'replaced') {
-        pending.reject(new BastionError('CANCELLED', 'the call was cancelled'));
-      } else {
-        pending.reject(new BastionError(death.code, death.message));
-      }
-    }
+    this.#calls.fail(death);
     this.#disposed?.();
     this.#opts.onDeath(death, this);
   }

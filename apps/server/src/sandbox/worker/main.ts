@@ -50,10 +50,35 @@ function signalOf(call: { controller: AbortController | null; cancelled: boolean
   return call.controller.signal;
 }
 
+type CallMessage = Extract<HostToWorker, { type: 'call' }>;
+/** Calls the host handed over while one was running (it does so only while calls are short); run in order. */
+const queued: CallMessage[] = [];
+
+const startNext = (): void => {
+  const next = queued.shift();
+  if (next) void call(next);
+};
+
+/**
+ * Sends the answer of the call in flight and moves on. Answers sent in one turn of the event loop leave in one write;
+ * the next call starts after that write, so a long synchronous handler never holds back the answer before it.
+ */
+function answer(msg: WorkerToHost): void {
+  host.sendBatched(msg);
+  current = null;
+  if (queued.length > 0) setImmediate(startNext);
+}
+
 function cancel(id: number): void {
-  if (current?.id !== id) return;
-  current.cancelled = true;
-  current.controller?.abort(new Error('cancelled'));
+  if (current?.id === id) {
+    current.cancelled = true;
+    current.controller?.abort(new Error('cancelled'));
+    return;
+  }
+  const i = queued.findIndex((m) => m.id === id);
+  if (i < 0) return;
+  queued.splice(i, 1);
+  host.sendBatched({ type: 'error', id, code: 'TOOL_ERROR', message: 'cancelled before it started' });
 }
 
 const MAX_DETAILS_BYTES = 64 * 1024;
@@ -170,20 +195,20 @@ function callFailure(id: number, err: unknown, prefix = ''): WorkerToHost {
   };
 }
 
-async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void> {
+async function call(msg: CallMessage): Promise<void> {
+  const self: NonNullable<typeof current> = { id: msg.id, controller: null, cancelled: false };
+  current = self;
   let tool: ToolDef | undefined;
   try {
     tool = plugin && Object.hasOwn(plugin.tools, msg.tool) ? plugin.tools[msg.tool] : undefined;
   } catch (err) {
-    send(callFailure(msg.id, err, 'reading the tool definition threw: '));
+    answer(callFailure(msg.id, err, 'reading the tool definition threw: '));
     return;
   }
   if (!tool || !loadCtx) {
-    send({ type: 'error', id: msg.id, code: 'TOOL_ERROR', message: `tool '${msg.tool}' is not loaded` });
+    answer({ type: 'error', id: msg.id, code: 'TOOL_ERROR', message: `tool '${msg.tool}' is not loaded` });
     return;
   }
-  const self: NonNullable<typeof current> = { id: msg.id, controller: null, cancelled: false };
-  current = self;
   let lastProgressAt = 0;
   let lastPct = -1;
   const ctx = {
@@ -213,15 +238,13 @@ async function call(msg: Extract<HostToWorker, { type: 'call' }>): Promise<void>
   };
   try {
     const result: unknown = await (tool as ToolDef).handler(msg.args, ctx);
-    if (current?.id !== msg.id) return; // already answered (unhandled rejection)
+    if (current !== self) return; // already answered (unhandled rejection)
     const encoded = encodeResult(result, maxResultBytes);
-    if ('json' in encoded) send({ type: 'result', id: msg.id, json: encoded.json });
-    else send({ type: 'error', id: msg.id, code: 'INVALID_OUTPUT', message: encoded.error });
+    if ('json' in encoded) answer({ type: 'result', id: msg.id, json: encoded.json });
+    else answer({ type: 'error', id: msg.id, code: 'INVALID_OUTPUT', message: encoded.error });
   } catch (err) {
-    if (current?.id !== msg.id) return;
-    send(callFailure(msg.id, err));
-  } finally {
-    if (current?.id === msg.id) current = null;
+    if (current !== self) return;
+    answer(callFailure(msg.id, err));
   }
 }
 
@@ -239,9 +262,7 @@ async function dispose(): Promise<void> {
 // worker. With no call in flight it is only logged.
 process.on('unhandledRejection', (reason) => {
   if (current) {
-    const id = current.id;
-    current = null;
-    send(callFailure(id, reason, 'unhandled rejection: '));
+    answer(callFailure(current.id, reason, 'unhandled rejection: '));
   } else {
     send({ type: 'log', line: `unhandled rejection outside a call: ${describeThrown(reason).message}` });
   }
@@ -253,7 +274,8 @@ function onHostMessage(msg: HostToWorker): void {
       void load(msg);
       break;
     case 'call':
-      void call(msg);
+      if (current || queued.length > 0) queued.push(msg);
+      else void call(msg);
       break;
     case 'cancel':
       cancel(msg.id);
