@@ -10,6 +10,7 @@ import { createWorkerFactory } from '../sandbox/worker-factory.js';
 import { checkRequirements } from './checks/index.js';
 import { probeGpu, type GpuProbe, type GpuProbeOptions } from './checks/gpu.js';
 import { discoverFolders } from './discovery.js';
+import { LOADS_AT_ONCE, LoadGate } from './load-gate.js';
 import { checkEngines, checkOptions } from './host-checks.js';
 import { readManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
@@ -46,6 +47,7 @@ export interface ManagerOptions {
  */
 export class PluginManager {
   readonly #slots = new Map<string, Slot>();
+  readonly #loads = new LoadGate(LOADS_AT_ONCE);
   #gpuProbe: Promise<GpuProbe> | null = null;
   #stopped = false;
 
@@ -58,7 +60,7 @@ export class PluginManager {
     private readonly options: ManagerOptions = {},
   ) {}
 
-  /** Finds every plugin and loads them all in parallel. */
+  /** Finds every plugin and loads them all, LOADS_AT_ONCE at a time. */
   async startAll(): Promise<void> {
     const { folders, warnings } = discoverFolders(this.pluginDirs);
     for (const w of warnings) this.log.warn(w);
@@ -248,7 +250,7 @@ export class PluginManager {
     slot.pool = pool;
     this.registry.transition(name, 'LOADED', { cause });
     try {
-      const tools = await pool.start();
+      const tools = await this.#loads.run(() => pool.start());
       if (slot.generation !== generation) return;
       this.registry.setTools(name, tools);
       this.registry.transition(name, 'INITIALIZED');
