@@ -77,6 +77,7 @@ export class PluginPool {
     }
     for (const w of workers) {
       this.#ready.add(w);
+      this.#live.push(w);
       this.#release(w);
     }
     return (results[0] as PromiseFulfilledResult<WorkerToolInfo[]>).value;
@@ -186,7 +187,6 @@ export class PluginPool {
 
   /** A worker has room again (a call ended, or it is new): queued calls go to it while it can take them. */
   #release(worker: WorkerProcess): void {
-    if (!this.#live.includes(worker)) this.#live.push(worker);
     while (this.#queue.length > 0 && (!worker.busy || worker.canTakeAnother(performance.now()))) {
       const next = this.#queue.shift() as Waiter;
       next.opts.signal?.removeEventListener('abort', next.onAbort);
@@ -235,6 +235,7 @@ export class PluginPool {
     try {
       await worker.start();
       this.#ready.add(worker);
+      this.#live.push(worker);
       if (this.#stopping || this.#broken) await worker.dispose(1000);
       else this.#release(worker);
     } catch (err) {

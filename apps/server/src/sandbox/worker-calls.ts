@@ -1,3 +1,4 @@
+import { clip } from '../encoding/clip.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CancelSignal } from './cancel.js';
 import type { KillReason, WorkerDeath } from './death.js';
@@ -39,7 +40,7 @@ interface PendingCall {
 
 /** Longest plugin-provided message passed on to callers and the log. */
 const MAX_MESSAGE_CHARS = 4000;
-export const clip = (s: string): string => (s.length > MAX_MESSAGE_CHARS ? `${s.slice(0, MAX_MESSAGE_CHARS)}…` : s);
+export const clipMessage = (s: string): string => clip(s, MAX_MESSAGE_CHARS);
 
 function callError(msg: Extract<WorkerToHost, { type: 'error' }>): BastionError {
   let details: unknown;
@@ -50,7 +51,7 @@ function callError(msg: Extract<WorkerToHost, { type: 'error' }>): BastionError 
       details = undefined;
     }
   }
-  return new BastionError(msg.code, clip(msg.message), details === undefined ? {} : { details });
+  return new BastionError(msg.code, clipMessage(msg.message), details === undefined ? {} : { details });
 }
 
 export interface WorkerCallsHost {
@@ -138,7 +139,7 @@ export class WorkerCalls {
     } else if (msg.type === 'result') {
       call.resolve(msg.json);
     } else {
-      if (msg.stack) this.host.log(clip(msg.stack));
+      if (msg.stack) this.host.log(clipMessage(msg.stack));
       call.reject(callError(msg));
     }
     const next = this.#calls[0];

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { BastionError } from '../errors/bastion-error.js';
-import { clip, WorkerCalls, type CallOptions } from './worker-calls.js';
+import { clipMessage, WorkerCalls, type CallOptions } from './worker-calls.js';
 import { classifyDeath, type KillReason, type WorkerDeath } from './death.js';
 import { isWorkerMessage } from './ipc-validate.js';
 import type { SpawnSpec } from './isolation.js';
@@ -212,9 +212,9 @@ export class WorkerProcess {
         this.#watchdog?.reschedule();
         return;
       case 'load_error':
-        this.#load?.reject(new LoadFailure(msg.code, clip(msg.message)));
+        this.#load?.reject(new LoadFailure(msg.code, clipMessage(msg.message)));
         this.#load = null;
-        if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${clip(msg.stack)}`);
+        if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${clipMessage(msg.stack)}`);
         return;
       case 'log':
         this.#relay.line(msg.line);

@@ -24,15 +24,20 @@ export const PREFIX_BYTES = 4;
 
 type Message = HostToWorker | WorkerToHost;
 
-function frame(header: string, payloads: readonly Uint8Array[], payloadBytes: number): Buffer {
+/** One frame; a string payload is written into it as UTF-8 (`payloadBytes` counts it in bytes). */
+function frame(header: string, payloads: ReadonlyArray<Uint8Array | string>, payloadBytes: number): Buffer {
   const headerBytes = Buffer.byteLength(header);
   const out = Buffer.allocUnsafe(PREFIX_BYTES + 4 + headerBytes + payloadBytes);
   out.writeUInt32LE(out.length - PREFIX_BYTES, 0);
   out.writeUInt32LE(headerBytes, PREFIX_BYTES);
   let at = PREFIX_BYTES + 4 + out.write(header, PREFIX_BYTES + 4);
   for (const p of payloads) {
-    out.set(p, at);
-    at += p.byteLength;
+    if (typeof p === 'string') {
+      at += out.write(p, at);
+    } else {
+      out.set(p, at);
+      at += p.byteLength;
+    }
   }
   return out;
 }
@@ -62,8 +67,8 @@ export function encodeFrame(msg: Message): Buffer {
       return encodeCall(msg);
     case 'result':
     case 'partial': {
-      const text = Buffer.from(msg.json);
-      return frame(JSON.stringify({ type: msg.type, id: msg.id, text: text.length }), [text], text.length);
+      const bytes = Buffer.byteLength(msg.json);
+      return frame(JSON.stringify({ type: msg.type, id: msg.id, text: bytes }), [msg.json], bytes);
     }
     default:
       return frame(JSON.stringify(msg), [], 0);

@@ -3,6 +3,7 @@
  * the host. Nothing here may throw, whatever the value: getters and `toString` that throw, Proxies that throw on
  * every trap, revoked Proxies, `toJSON` that throws. A value that cannot be read becomes a placeholder.
  */
+import { clip } from '../../encoding/clip.js';
 
 const UNREADABLE = 'the plugin threw a value that cannot be read (reading its properties threw)';
 
@@ -40,9 +41,7 @@ export interface Described {
 const MAX_TEXT_CHARS = 64 * 1024;
 
 /** `text`, cut to MAX_TEXT_CHARS. */
-export function clipText(text: string): string {
-  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}…` : text;
-}
+export const clipText = (text: string): string => clip(text, MAX_TEXT_CHARS);
 
 /** A message (and stack, for Errors) for a thrown value, clipped; never throws. */
 export function describeThrown(err: unknown): Described {
