@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
@@ -12,6 +12,7 @@ import type { Feature, FeatureServices } from './feature.js';
 import { FEATURES } from './features.js';
 import type { JobBackend } from './jobs/backend.js';
 import { JobService } from './jobs/service.js';
+import { createLogger } from './logging/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { PluginManager } from './plugins/manager.js';
 import { Registry } from './plugins/registry.js';
@@ -47,7 +48,7 @@ export async function createServer(
   config: ServerConfig,
   options: { logger?: Logger; gpu?: GpuProbeOptions } = {},
 ): Promise<BastionServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
+  const logger = options.logger ?? createLogger(config);
   // Owner-only when created here: plain-process workers (another uid) must not read jobs and their inputs.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const isolation = detectIsolation(config.isolation);
@@ -90,7 +91,12 @@ export async function createServer(
   const services = await createJobBackend(ctx, logger, identity);
   jobs = services.jobs;
   const features: Feature[] = FEATURES.map((make) => make(ctx, logger, services));
-  const app = await buildApp(ctx, { logger, routeSets: features.map((f) => (a) => f.routes(a)) });
+  const accessLog = config.accessLog || config.logLevel === 'debug' || config.logLevel === 'trace';
+  const app = await buildApp(ctx, {
+    logger,
+    routeSets: features.map((f) => (a) => f.routes(a)),
+    accessLog: accessLog ? logger : undefined,
+  });
   registry.on('state', (e) =>
     logger.info({ plugin: e.name, state: e.state, reason_code: e.reason_code }, `plugin ${e.name} → ${e.state}`),
   );

@@ -80,6 +80,10 @@ export const ErrorInfoSchema = z.object({
     .unknown()
     .optional()
     .meta({ description: 'Code-specific details, e.g. each input problem of INVALID_INPUT as {path, message}' }),
+  request_id: z
+    .string()
+    .optional()
+    .meta({ description: 'The request id (also the X-Request-Id header and the access log line) of an HTTP answer' }),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 

@@ -8,6 +8,9 @@ import { clientErrorHandler, installErrorHandling, sendError, toBastionError } f
 import { installGuards } from './guard/index.js';
 import { serverTimeouts } from './guard/timeouts.js';
 import { registerOpenApi } from './openapi/document.js';
+import { installAccessLog, type AccessLogger } from './access-log.js';
+import { isClientProbe } from './client-probes.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
 import { pluginRoutes } from './routes/plugins.js';
@@ -25,7 +28,12 @@ export type RouteSet = (app: FastifyInstance) => void | Promise<void>;
 /** Builds the HTTP app: routes, auth, one error shape for everything, OpenAPI at /openapi.json. */
 export async function buildApp(
   ctx: ApiContext,
-  options: { logger?: FastifyBaseLogger; routeSets?: RouteSet[] } = {},
+  options: {
+    logger?: FastifyBaseLogger;
+    routeSets?: RouteSet[];
+    /** Where the access log goes (one line per request); none: no access log. */
+    accessLog?: AccessLogger | undefined;
+  } = {},
 ): Promise<FastifyInstance> {
   const { config } = ctx;
   const file = config.file;
@@ -35,6 +43,9 @@ export async function buildApp(
     // Per-request lines would dominate the log at 50 calls/s; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: lazyRequestLogger,
+    genReqId: requestIdOf,
+    // requestIdOf reads X-Request-Id itself, keeping only plain tokens.
+    requestIdHeader: false,
     bodyLimit: maxBytes,
     routerOptions: { maxParamLength: 1024 },
     // Slow clients (slow-loris headers or bodies, idle keep-alives) cannot hold connections open for ever.
@@ -57,7 +68,8 @@ export async function buildApp(
       done(err as Error, undefined);
     }
   });
-  installErrorHandling(app, ctx.metrics.countError);
+  installErrorHandling(app, ctx.metrics.countError, isClientProbe);
+  if (options.accessLog) installAccessLog(app, options.accessLog);
   installGuards(app, {
     host: config.host,
     allowedHosts: [...file.allowedHosts, ...config.allowedHosts],
@@ -70,7 +82,8 @@ export async function buildApp(
   await registerOpenApi(app);
 
   // Callback-style hooks: an async hook costs a promise and a microtask hop on every request.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
     const access = request.routeOptions.config.access ?? 'user';
     ctx.auth.check(access, request.headers); // a throw here is handled by fastify like a rejected hook
     done();

@@ -36,6 +36,14 @@ export function keyFingerprint(headers: FastifyRequest['headers']): string | nul
   return key === null ? null : digest(key).toString('hex');
 }
 
+/**
+ * The key id of the access and admin logs: the first 12 hex digits of the key's sha256 (the same digits begin
+ * its entry in a keys file), or null without a key. Never the key itself.
+ */
+export function keyId(headers: FastifyRequest['headers']): string | null {
+  return keyFingerprint(headers)?.slice(0, 12) ?? null;
+}
+
 /** Resolves the caller's role from `X-API-Key` or `Authorization: Bearer`; compares in constant time. */
 export function createAuth(config: AuthConfig) {
   const keys: Array<{ role: Role; hash: Buffer }> = [];

@@ -4,6 +4,14 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 import { describeErrors } from '../runner/args.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The registry code this reply answered with, for the access log (null for a success). */
+    errorCode: string | null;
+  }
+}
 
 /** Maps anything thrown while handling a request to a coded error (docs/errors.md). */
 export function toBastionError(err: unknown): BastionError {
@@ -33,12 +41,26 @@ export function toBastionError(err: unknown): BastionError {
   return new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
 }
 
+/** Answers a coded error; the body carries the request id (`error.request_id`) that the header and log line show. */
 export function sendError(reply: FastifyReply, err: BastionError): FastifyReply {
   if (err.code === 'PLUGIN_BUSY') reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
-  return reply.code(err.httpStatus).type('application/json; charset=utf-8').send(err.toBody());
+  const body = err.toBody();
+  body.error.request_id = reply.request.id;
+  reply.errorCode = err.code;
+  return reply
+    .code(err.httpStatus)
+    .header(REQUEST_ID_HEADER, reply.request.id)
+    .type('application/json; charset=utf-8')
+    .send(body);
 }
 
-export function installErrorHandling(app: FastifyInstance, countError: (code: string) => void): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  countError: (code: string) => void,
+  /** Whether an unknown path is a client's discovery probe (not an error of ours, not counted). */
+  isProbe: (method: string, path: string) => boolean = () => false,
+): void {
+  app.decorateReply('errorCode', null);
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const coded = toBastionError(err);
     if (coded.code === 'INTERNAL_ERROR') request.log.error({ err }, 'unexpected error');
@@ -46,8 +68,9 @@ export function installErrorHandling(app: FastifyInstance, countError: (code: st
     return sendError(reply, coded);
   });
   app.setNotFoundHandler((request, reply) => {
-    countError('NOT_FOUND');
-    return sendError(reply, new BastionError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const path = request.url.split('?')[0] ?? '';
+    if (!isProbe(request.method, path)) countError('NOT_FOUND');
+    return sendError(reply, new BastionError('NOT_FOUND', `no route ${request.method} ${path}`));
   });
 }
 

@@ -117,6 +117,12 @@ export const serverConfigSchema = z.object({
   bundledPlugins: z.boolean().default(true),
   dataDir: z.string().min(1).default('./.bastion'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `--log-format`: null = pretty when stderr is a terminal, JSON lines otherwise. */
+  logFormat: z.enum(['json', 'pretty']).nullable().default(null),
+  /** `--access-log`: one line per request (also on at log level debug and trace). */
+  accessLog: z.boolean().default(false),
+  /** `--otel`: OpenTelemetry tracing, configured by the standard OTEL_* variables (docs/observability.md). */
+  otel: z.boolean().default(false),
   insecure: z.boolean().default(false),
   adminKey: z.string().min(8).nullable().default(null),
   userKey: z.string().min(8).nullable().default(null),

@@ -8,7 +8,7 @@ export type Surface = 'http' | 'mcp' | 'realtime' | 'stream';
 /**
  * Prometheus metrics. Call outcomes and errors are counted as they happen (labelled with the error registry's
  * codes); plugin state and worker memory are read from registry snapshots at scrape time; the process metrics
- * (CPU, memory, event loop lag, GC, handles) are prom-client's defaults.
+ * (CPU, memory, event loop lag, GC, handles) are prom-client's defaults, less three misnamed sums.
  */
 export function createMetrics(
   registry: Registry,
@@ -22,6 +22,10 @@ export function createMetrics(
 } {
   const prom = new PromRegistry();
   collectDefaultMetrics({ register: prom });
+  // prom-client names these gauges `*_total`, a suffix Prometheus reserves for counters (`promtool check metrics`
+  // exits 3 on them). Each is the sum of the `nodejs_active_*{type}` gauge next to it, so nothing is lost.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    prom.removeSingleMetric(name);
   const calls = new Counter({
     name: 'bastion_tool_calls_total',
     help: 'Tool calls that reached a worker, by outcome (ok or an error code)',

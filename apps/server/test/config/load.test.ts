@@ -55,6 +55,16 @@ describe('serve configuration', () => {
     });
   });
 
+  it('takes the observability switches from flags or environment', () => {
+    const off = loadServeConfig([], {});
+    expect([off.logFormat, off.accessLog, off.otel]).toEqual([null, false, false]);
+    const flags = loadServeConfig(['--log-format', 'json', '--access-log', '--otel'], {});
+    expect([flags.logFormat, flags.accessLog, flags.otel]).toEqual(['json', true, true]);
+    const env = loadServeConfig([], { BASTION_LOG_FORMAT: 'pretty', BASTION_ACCESS_LOG: '1', BASTION_OTEL: 'true' });
+    expect([env.logFormat, env.accessLog, env.otel]).toEqual(['pretty', true, true]);
+    expect(() => loadServeConfig(['--log-format', 'xml'], {})).toThrow(ConfigError);
+  });
+
   it('reads per-plugin overrides from the config file', () => {
     const c = loadServeConfig(
       ['--config', file({ restartPolicy: 'on-failure', plugins: { ocr: { timeoutMs: 5000, allowCpu: true } } })],

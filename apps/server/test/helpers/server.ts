@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { serverConfigSchema, type ServerConfigInput } from '../../src/config/schema.js';
 import type { GpuProbeOptions } from '../../src/plugins/checks/gpu.js';
 import { createServer, type BastionServer } from '../../src/server.js';
@@ -29,6 +29,8 @@ export async function startTestServer(
     dataDir?: string;
     /** How the GPU probe looks (see gpu.ts helpers); default: this machine's real nvidia-smi and driver. */
     gpu?: GpuProbeOptions;
+    /** Where the server logs (default: silent, or BASTION_TEST_LOG's level). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'bastion-test-'));
@@ -41,7 +43,7 @@ export async function startTestServer(
     ...opts.config,
   });
   const server = await createServer(config, {
-    logger: pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
     ...(opts.gpu ? { gpu: opts.gpu } : {}),
   });
   await server.loaded;
@@ -55,6 +57,16 @@ export async function startTestServer(
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A logger that keeps its lines (parsed) in memory, for tests that assert what is logged. */
+export function memoryLogger(level = 'info'): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return { logger, lines };
 }
 
 /** POST a tool run through app.inject(). */

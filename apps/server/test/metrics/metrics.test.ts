@@ -96,6 +96,35 @@ describe('/metrics', () => {
     expect(errorCount(after, 'NOT_FOUND', 'mcp') - errorCount(before, 'NOT_FOUND', 'mcp')).toBe(1);
   });
 
+  it('does not count MCP clients’ OAuth discovery probes or a session-less GET /mcp as errors', async () => {
+    const before = await scrape();
+    const total = (text: string): number =>
+      samples(text)
+        .filter((s) => s.name === 'bastion_request_errors_total')
+        .reduce((sum, s) => sum + s.value, 0);
+    // What mcp-remote asks on every connection before it uses a key (RFC 9728, RFC 8414, OpenID discovery, DCR).
+    for (const [method, path] of [
+      ['GET', '/.well-known/oauth-protected-resource/mcp'],
+      ['GET', '/.well-known/oauth-protected-resource'],
+      ['GET', '/.well-known/oauth-authorization-server/mcp'],
+      ['GET', '/.well-known/oauth-authorization-server'],
+      ['GET', '/.well-known/openid-configuration'],
+      ['GET', '/mcp/.well-known/openid-configuration'],
+      ['POST', '/register'],
+    ] as const) {
+      const res = await fetch(new URL(path, t.url), { method, ...(method === 'POST' ? { body: '{}' } : {}) });
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    }
+    const sse = await fetch(new URL('/mcp', t.url), { headers: { accept: 'text/event-stream' } });
+    expect(sse.status).toBe(400);
+    await sse.body?.cancel();
+    expect(total(await scrape())).toBe(total(before));
+    // A route that does not exist is still an error.
+    expect((await fetch(new URL('/v1/nope', t.url))).status).toBe(404);
+    expect(errorCount(await scrape(), 'NOT_FOUND', 'http') - errorCount(before, 'NOT_FOUND', 'http')).toBe(1);
+  });
+
   it('exports the process metrics: CPU, memory, event loop lag, GC', async () => {
     const text = await scrape();
     const names = new Set(samples(text).map((s) => s.name));

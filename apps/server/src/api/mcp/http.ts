@@ -77,8 +77,8 @@ export async function mcpRoutes(
     });
   });
 
-  function rpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
-    countError(codeOfStatus(status));
+  function rpcError(reply: FastifyReply, status: number, code: number, message: string, count = true): FastifyReply {
+    if (count) countError(codeOfStatus(status));
     return reply.code(status).type('application/json').send({ jsonrpc: '2.0', error: { code, message }, id: null });
   }
 
@@ -118,7 +118,15 @@ export async function mcpRoutes(
     if (request.method === 'POST' && body !== undefined && !isJsonRpc(body)) {
       return rpcError(reply, 400, PARSE_ERROR, 'Parse error: Invalid JSON-RPC message');
     }
-    return rpcError(reply, 400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+    // A GET without a session is a client probing for a standalone SSE stream (mcp-remote does on every start):
+    // answered like the SDK does, but normal use, not an error in the metrics.
+    return rpcError(
+      reply,
+      400,
+      SERVER_ERROR,
+      'Bad Request: Mcp-Session-Id header is required',
+      request.method !== 'GET',
+    );
   }
 
   async function forward(

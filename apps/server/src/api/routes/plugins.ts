@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ManifestResponse } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
 import { Cancel } from '../../sandbox/cancel.js';
+import { keyId } from '../auth.js';
 import { readArgsBody } from '../body.js';
 import type { ApiContext } from '../context.js';
 import { nameParams, toolParams } from '../schemas.js';
@@ -84,8 +85,13 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const { name } = request.params;
       if (!ctx.registry.has(name)) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${name}'`);
+      // Admin actions are always logged, with who did them (the key id), whatever the access log setting.
+      const who = { admin_action: 'restart', plugin: name, key_id: keyId(request.headers) };
+      request.log.info(who, `admin: restart of plugin ${name} requested (key ${who.key_id ?? 'none'})`);
       await ctx.manager.restart(name);
-      return { name, state: ctx.registry.state(name) };
+      const state = ctx.registry.state(name);
+      request.log.info({ ...who, state }, `admin: plugin ${name} restarted, now ${state ?? 'gone'}`);
+      return { name, state };
     },
   );
 }
