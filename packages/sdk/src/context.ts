@@ -57,4 +57,11 @@ export interface CallContext {
    * @example ctx.partial({ frame: 12, tracks })
    */
   partial(result: unknown): void;
+  /**
+   * The W3C trace context (`traceparent` header value) of this call when the server traces (`--otel`), else
+   * undefined. A plugin that calls another service (it needs `requires.network`) sends it on, so that service's
+   * spans join the caller's trace under this call's worker span.
+   * @example fetch(url, { headers: ctx.traceparent ? { traceparent: ctx.traceparent } : {} })
+   */
+  traceparent?: string | undefined;
 }

@@ -9,6 +9,8 @@ import {
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isOptStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
 const isId = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v);
+const isOptTime = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+const hasTimings = (m: Record<string, unknown>): boolean => isOptTime(m.startedAt) && isOptTime(m.finishedAt);
 
 function isToolInfo(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
@@ -35,6 +37,7 @@ export function isWorkerMessage(msg: unknown): msg is WorkerToHost {
     case 'load_error':
       return LOAD_ERROR_CODES.includes(m.code as LoadErrorCode) && isStr(m.message) && isOptStr(m.stack);
     case 'result':
+      return isId(m.id) && isStr(m.json) && hasTimings(m);
     case 'partial':
       return isId(m.id) && isStr(m.json);
     case 'error':
@@ -43,7 +46,8 @@ export function isWorkerMessage(msg: unknown): msg is WorkerToHost {
         CALL_ERROR_CODES.includes(m.code as CallErrorCode) &&
         isStr(m.message) &&
         isOptStr(m.stack) &&
-        isOptStr(m.detailsJson)
+        isOptStr(m.detailsJson) &&
+        hasTimings(m)
       );
     case 'progress':
       return isId(m.id) && typeof m.pct === 'number' && (m.stage === null || isStr(m.stage));

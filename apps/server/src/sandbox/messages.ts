@@ -27,17 +27,33 @@ export type LoadMessage = {
   maxResultBytes: number;
 };
 
+/**
+ * Timings of a call as the worker saw it (epoch ms with fractions; host and worker share the machine's clock), sent
+ * only for calls that carried a `traceparent`: the host builds the worker's span from them (workers have no network).
+ */
+export interface CallTimings {
+  startedAt?: number;
+  finishedAt?: number;
+}
+
 export type HostToWorker =
   | LoadMessage
-  | { type: 'call'; id: number; tool: string; args: Record<string, unknown> }
+  | {
+      type: 'call';
+      id: number;
+      tool: string;
+      args: Record<string, unknown>;
+      /** W3C trace context of the call's worker span, when tracing is on (the plugin sees it as ctx.traceparent). */
+      traceparent?: string;
+    }
   | { type: 'cancel'; id: number }
   | { type: 'dispose' };
 
 export type WorkerToHost =
   | { type: 'ready'; tools: WorkerToolInfo[] }
   | { type: 'load_error'; code: LoadErrorCode; message: string; stack?: string }
-  | { type: 'result'; id: number; json: string }
-  | {
+  | ({ type: 'result'; id: number; json: string } & CallTimings)
+  | ({
       type: 'error';
       id: number;
       code: CallErrorCode;
@@ -45,7 +61,7 @@ export type WorkerToHost =
       stack?: string;
       /** An InputError's `details`, as JSON text (only when they are plain JSON). */
       detailsJson?: string;
-    }
+    } & CallTimings)
   | { type: 'progress'; id: number; pct: number; stage: string | null }
   | { type: 'partial'; id: number; json: string }
   | { type: 'log'; line: string }

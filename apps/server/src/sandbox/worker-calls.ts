@@ -13,6 +13,10 @@ export interface CallOptions {
   onStart?: (() => void) | undefined;
   onProgress?: ((pct: number, stage: string | null) => void) | undefined;
   onPartial?: ((json: string) => void) | undefined;
+  /** W3C trace context handed to the worker with the call (tracing on); the worker then reports its timings. */
+  traceparent?: string | undefined;
+  /** The worker's own start and end of the call, when it reported them (traced calls), before the call settles. */
+  onTimings?: ((startedAt: number, finishedAt: number) => void) | undefined;
 }
 
 /**
@@ -115,7 +119,11 @@ export class WorkerCalls {
       };
       opts.signal?.addEventListener('abort', call.onAbort, { once: true });
       this.#calls.push(call);
-      this.host.send({ type: 'call', id, tool, args });
+      this.host.send(
+        opts.traceparent === undefined
+          ? { type: 'call', id, tool, args }
+          : { type: 'call', id, tool, args, traceparent: opts.traceparent },
+      );
       if (this.#calls.length === 1) {
         this.#start(call);
         this.host.onBusyChange();
@@ -134,6 +142,8 @@ export class WorkerCalls {
       const ms = performance.now() - call.startedAt;
       this.#meanMs = Number.isNaN(this.#meanMs) ? ms : this.#meanMs * 0.8 + ms * 0.2;
     }
+    if (msg.startedAt !== undefined && msg.finishedAt !== undefined)
+      call.opts.onTimings?.(msg.startedAt, msg.finishedAt);
     if (call.cancelled) {
       call.reject(new BastionError('CANCELLED', 'the call was cancelled'));
     } else if (msg.type === 'result') {

@@ -68,7 +68,12 @@ export function encodeFrame(msg: Message): Buffer {
     case 'result':
     case 'partial': {
       const bytes = Buffer.byteLength(msg.json);
-      return frame(JSON.stringify({ type: msg.type, id: msg.id, text: bytes }), [msg.json], bytes);
+      // A traced call's result also carries the worker's timings (CallTimings).
+      const header =
+        msg.type === 'result' && msg.startedAt !== undefined
+          ? { type: msg.type, id: msg.id, text: bytes, startedAt: msg.startedAt, finishedAt: msg.finishedAt }
+          : { type: msg.type, id: msg.id, text: bytes };
+      return frame(JSON.stringify(header), [msg.json], bytes);
     }
     default:
       return frame(JSON.stringify(msg), [], 0);

@@ -40,7 +40,10 @@ let maxResultBytes = 16 * 1024 * 1024;
  * The call in flight. Its AbortController is made only when the handler reads `ctx.signal` (most never do, and
  * one per call was the worker's largest cost for a trivial call); a cancel before that leaves `cancelled` set.
  */
-let current: { id: number; controller: AbortController | null; cancelled: boolean } | null = null;
+let current: { id: number; controller: AbortController | null; cancelled: boolean; startedAt: number } | null = null;
+
+/** Epoch ms with fractions: host and worker share the machine's clock, so the host can place the worker's span. */
+const epochNow = (): number => performance.timeOrigin + performance.now();
 
 function signalOf(call: { controller: AbortController | null; cancelled: boolean }): AbortSignal {
   if (!call.controller) {
@@ -63,7 +66,12 @@ const startNext = (): void => {
  * Sends the answer of the call in flight and moves on. Answers sent in one turn of the event loop leave in one write;
  * the next call starts after that write, so a long synchronous handler never holds back the answer before it.
  */
-function answer(msg: WorkerToHost): void {
+function answer(msg: Extract<WorkerToHost, { type: 'result' | 'error' }>): void {
+  // A traced call (it came with a traceparent) reports when it ran, for the host to build the worker's span.
+  if (current && current.startedAt >= 0) {
+    msg.startedAt = current.startedAt;
+    msg.finishedAt = epochNow();
+  }
   host.sendBatched(msg);
   current = null;
   if (queued.length > 0) setImmediate(startNext);
@@ -169,7 +177,7 @@ async function load(msg: LoadMessage): Promise<void> {
 }
 
 /** The error message for a thrown value: INVALID_INPUT for an InputError (with its details), else TOOL_ERROR. */
-function callFailure(id: number, err: unknown, prefix = ''): WorkerToHost {
+function callFailure(id: number, err: unknown, prefix = ''): Extract<WorkerToHost, { type: 'error' }> {
   const info = describeThrown(err);
   const code: CallErrorCode = isInputError(err) ? 'INVALID_INPUT' : 'TOOL_ERROR';
   let detailsJson: string | undefined;
@@ -196,7 +204,12 @@ function callFailure(id: number, err: unknown, prefix = ''): WorkerToHost {
 }
 
 async function call(msg: CallMessage): Promise<void> {
-  const self: NonNullable<typeof current> = { id: msg.id, controller: null, cancelled: false };
+  const self: NonNullable<typeof current> = {
+    id: msg.id,
+    controller: null,
+    cancelled: false,
+    startedAt: msg.traceparent === undefined ? -1 : epochNow(),
+  };
   current = self;
   let tool: ToolDef | undefined;
   try {
@@ -235,6 +248,8 @@ async function call(msg: CallMessage): Promise<void> {
     pluginDir: loadCtx.pluginDir,
     config: loadCtx.config,
     state: loadCtx.state,
+    /** The call's W3C trace context when the host traces (for plugins that call out); else undefined. */
+    traceparent: msg.traceparent,
   };
   try {
     const result: unknown = await (tool as ToolDef).handler(msg.args, ctx);
