@@ -21,6 +21,7 @@ import { Lifecycle } from './lifecycle/lifecycle.js';
 import type { GpuProbeOptions } from './plugins/checks/gpu.js';
 import { ToolRunner } from './runner/tool-runner.js';
 import { detectIsolation, type IsolationInfo } from './sandbox/isolation.js';
+import { Tracing, tracingRequested, type TracingOptions } from './tracing/tracing.js';
 
 export interface BastionServer {
   app: FastifyInstance;
@@ -46,9 +47,20 @@ export function pluginDirsOf(config: ServerConfig): string[] {
 /** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
 export async function createServer(
   config: ServerConfig,
-  options: { logger?: Logger; gpu?: GpuProbeOptions } = {},
+  options: {
+    logger?: Logger;
+    gpu?: GpuProbeOptions;
+    /** Tracing on with these exporters, whatever the configuration says (tests). */
+    traceExporters?: TracingOptions['exporters'];
+  } = {},
 ): Promise<BastionServer> {
   const logger = options.logger ?? createLogger(config);
+  const tracing =
+    options.traceExporters || tracingRequested(config.otel, process.env)
+      ? new Tracing(process.env, { exporters: options.traceExporters, warn: (m) => logger.warn(m) })
+      : null;
+  if (tracing && !options.traceExporters)
+    logger.info('OpenTelemetry tracing on (OTEL_* variables, docs/observability.md)');
   // Owner-only when created here: plain-process workers (another uid) must not read jobs and their inputs.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const isolation = detectIsolation(config.isolation);
@@ -72,7 +84,7 @@ export async function createServer(
     { gpu: options.gpu },
   );
   const lifecycle = new Lifecycle();
-  const runner = new ToolRunner(registry, manager, lifecycle);
+  const runner = new ToolRunner(registry, manager, lifecycle, tracing);
   let jobs: JobBackend | null = null;
   const metrics = createMetrics(registry, () => jobs?.queueStatus() ?? null);
   const auth = createAuth(config);
@@ -86,6 +98,7 @@ export async function createServer(
     isReady: () => lifecycle.ready,
     lifecycle,
     queueStatus: () => jobs?.queueStatus() ?? null,
+    tracing,
   };
   const identity = new NodeIdentity(config.nodeId, config.port);
   const services = await createJobBackend(ctx, logger, identity);
@@ -139,6 +152,7 @@ export async function createServer(
         await loaded;
         for (const f of features) await f.stop?.();
         await app.close();
+        await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
         lifecycle.markStopped();
       })();
       return closing;

@@ -58,6 +58,8 @@ export async function buildApp(
       return sendError(reply, coded);
     },
   });
+  // First, so that its span covers every hook and answer (guards and auth refusals included).
+  if (ctx.tracing) await app.register(ctx.tracing.httpPlugin());
   // JSON bodies are parsed by one parser that also refuses deep nesting and __proto__/constructor keys; plain
   // text is not an accepted body anywhere.
   app.removeContentTypeParser(['text/plain', 'application/json']);

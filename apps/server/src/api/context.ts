@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { Registry } from '../plugins/registry.js';
 import type { ToolRunner } from '../runner/tool-runner.js';
+import type { Tracing } from '../tracing/tracing.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { Auth } from './auth.js';
 
@@ -20,4 +21,6 @@ export interface ApiContext {
   lifecycle: Lifecycle;
   /** Cluster mode: whether the job queue (Redis) is reachable; null in standalone mode. */
   queueStatus: () => ClusterQueue | null;
+  /** OpenTelemetry tracing (`--otel`), or null when off. */
+  tracing: Tracing | null;
 }

@@ -39,6 +39,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 3,
+    description: 'trace context the job was submitted in (W3C traceparent; null when tracing was off)',
+    sql: `ALTER TABLE jobs ADD COLUMN traceparent TEXT;`,
+  },
 ];
 
 /** Applies the migrations the database has not seen yet. Refuses a database newer than this code. */

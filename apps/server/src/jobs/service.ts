@@ -6,6 +6,7 @@ import type { ApiContext } from '../api/context.js';
 import type { NodeIdentity } from '../cluster/identity.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { prepareArgs } from '../runner/args.js';
+import { ATTR } from '../tracing/attributes.js';
 import type { JobBackend, JobEvents, JobListQuery, JobPage } from './backend.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { applyProgress, BUSY_RETRY_MS } from './progress.js';
@@ -131,7 +132,8 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
         retryAfterS: 5,
       });
     }
-    const record = this.store.insert(randomUUID(), plugin, tool, args);
+    const traceparent = this.ctx.tracing?.currentTraceparent() ?? null;
+    const record = this.store.insert(randomUUID(), plugin, tool, args, traceparent);
     this.#emitStatus(record);
     this.#enqueue(plugin, record.job_id, true);
     return record;
@@ -276,8 +278,8 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
     this.#runningPerPlugin.set(plugin, (this.#runningPerPlugin.get(plugin) ?? 0) + 1);
     this.#emitStatus(record);
     let requeued = false;
-    try {
-      const { result } = await this.ctx.runner.run({
+    const run = () =>
+      this.ctx.runner.run({
         plugin,
         tool: record.tool,
         args,
@@ -289,6 +291,16 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
           this.emit('partial', { job_id: id, index: live.partials++, result: value, plugin });
         },
       });
+    const tracing = this.ctx.tracing;
+    try {
+      const { result } = await (tracing
+        ? tracing.inSpan(
+            `bastion.job ${plugin}/${record.tool}`,
+            this.store.traceparent(id),
+            { [ATTR.jobId]: id, [ATTR.plugin]: plugin, [ATTR.tool]: record.tool, [ATTR.node]: this.node.id },
+            run,
+          )
+        : run());
       this.#finish(id, 'succeeded', { result, progress: 100, stage: live.stage });
     } catch (err) {
       const e =

@@ -22,6 +22,7 @@ interface Row {
   finished_at: string | null;
   node: string | null;
   attempts: number;
+  traceparent: string | null;
 }
 
 export interface StoredJob {
@@ -88,8 +89,8 @@ export class JobStore {
     migrate(this.#db);
     this.#stmts = {
       insert: this.#db.prepare(
-        `INSERT INTO jobs (id, plugin, tool, status, progress, stage, args_json, files_json, created_at)
-         VALUES (@id, @plugin, @tool, 'queued', 0, NULL, @args_json, @files_json, @created_at)`,
+        `INSERT INTO jobs (id, plugin, tool, status, progress, stage, args_json, files_json, created_at, traceparent)
+         VALUES (@id, @plugin, @tool, 'queued', 0, NULL, @args_json, @files_json, @created_at, @traceparent)`,
       ),
       get: this.#db.prepare<[string], Row>('SELECT * FROM jobs WHERE id = ?'),
       running: this.#db.prepare(
@@ -128,8 +129,17 @@ export class JobStore {
     return rows.map((r) => r.id);
   }
 
-  /** Stores a new queued job: writes its binary arguments as files, the rest as JSON. */
-  insert(id: string, plugin: string, tool: string, args: Record<string, unknown>): JobRecord {
+  /**
+   * Stores a new queued job: writes its binary arguments as files, the rest as JSON, and the trace context it was
+   * submitted in (its run, even after a restart, joins that trace).
+   */
+  insert(
+    id: string,
+    plugin: string,
+    tool: string,
+    args: Record<string, unknown>,
+    traceparent: string | null = null,
+  ): JobRecord {
     const json: Record<string, unknown> = {};
     const files: Record<string, string> = {};
     let n = 0;
@@ -152,6 +162,7 @@ export class JobStore {
         args_json: JSON.stringify(json),
         files_json: JSON.stringify(files),
         created_at: nowIso(),
+        traceparent,
       });
     } catch (err) {
       this.removeFiles(id);
@@ -173,6 +184,11 @@ export class JobStore {
   get(id: string): JobRecord | null {
     const row = this.#stmts.get.get(id);
     return row ? toRecord(row) : null;
+  }
+
+  /** The W3C trace context the job was submitted in, or null. */
+  traceparent(id: string): string | null {
+    return this.#stmts.get.get(id)?.traceparent ?? null;
   }
 
   /** queued → running; false if the job was not queued any more (e.g. cancelled meanwhile). */

@@ -4,6 +4,8 @@ import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
 import type { CancelSignal } from '../sandbox/cancel.js';
 import type { WorkerToolInfo } from '../sandbox/messages.js';
+import type { CallTrace } from '../tracing/call-trace.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { compileSchema, describeErrors, prepareArgs } from './args.js';
 
 export interface RunRequest {
@@ -49,6 +51,8 @@ export class ToolRunner {
     private readonly registry: Registry,
     private readonly manager: PluginManager,
     private readonly lifecycle: Lifecycle = new Lifecycle(),
+    /** OpenTelemetry tracing, or null when off (the default): then a call makes no span and sends no context. */
+    private readonly tracing: Tracing | null = null,
   ) {}
 
   /**
@@ -93,7 +97,24 @@ export class ToolRunner {
     return info;
   }
 
-  async run(req: RunRequest): Promise<RunResult> {
+  run(req: RunRequest): Promise<RunResult> {
+    // Not async: with tracing off a call goes straight to #run, without one more promise to settle.
+    return this.tracing ? this.#traced(req, this.tracing) : this.#run(req, null);
+  }
+
+  async #traced(req: RunRequest, tracing: Tracing): Promise<RunResult> {
+    const trace = tracing.startCall(req.plugin, req.tool, req.mode);
+    try {
+      const result = await this.#run(req, trace);
+      trace.end('ok', result.resultJson.length);
+      return result;
+    } catch (err) {
+      trace.end(err instanceof BastionError ? err.code : 'INTERNAL_ERROR');
+      throw err;
+    }
+  }
+
+  async #run(req: RunRequest, trace: CallTrace | null): Promise<RunResult> {
     const { plugin, tool } = req;
     const info = this.resolveTool(plugin, tool);
     let args: Record<string, unknown>;
@@ -107,6 +128,7 @@ export class ToolRunner {
     if (!pool) throw new BastionError('PLUGIN_UNAVAILABLE', `plugin '${plugin}' is not running`, { plugin, tool });
     const limits = this.registry.limits(plugin);
     let started = 0;
+    trace?.queued(args);
     try {
       const json = await pool.run(tool, args, {
         timeoutMs: req.mode === 'job' ? limits.jobTimeoutMs : limits.timeoutMs,
@@ -114,11 +136,15 @@ export class ToolRunner {
         cancelGraceMs: CANCEL_GRACE_MS,
         onStart: () => {
           started = performance.now();
+          trace?.started();
           this.registry.callStarted(plugin);
         },
         onProgress: req.onProgress,
         onPartial: req.onPartial ? (j) => req.onPartial?.(JSON.parse(j)) : undefined,
+        traceparent: trace?.traceparent,
+        onTimings: trace ? (start, end) => trace.worker(start, end) : undefined,
       });
+      trace?.checking();
       // Parsed once: the text comes from plugin code, so the host checks it is JSON before anyone forwards it.
       const result: unknown = JSON.parse(json);
       if (info.outputSchema) {
