@@ -143,21 +143,18 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
       );
     }
     const id = randomUUID();
+    const traceparent = this.ctx.tracing?.currentTraceparent();
     return this.link.guard(async () => {
       const inputs = await this.#inputs.store(id, args);
       const record = await this.#records.create(id, plugin, tool);
       try {
-        await queue.add(
-          tool,
-          { tool, inputs },
-          {
-            jobId: id,
-            attempts: 1 + this.settings.pluginFailureRetries,
-            backoff: { type: 'exponential', delay: 1000 },
-            removeOnComplete: true,
-            removeOnFail: true,
-          },
-        );
+        await queue.add(tool, traceparent ? { tool, inputs, traceparent } : { tool, inputs }, {
+          jobId: id,
+          attempts: 1 + this.settings.pluginFailureRetries,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: true,
+          removeOnFail: true,
+        });
       } catch (err) {
         await this.#records.remove(id).catch(() => {});
         await this.#inputs.remove(id);

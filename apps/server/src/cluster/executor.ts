@@ -6,6 +6,7 @@ import type { QueueSettings } from '../config/schema.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobEvents } from '../jobs/backend.js';
 import { applyProgress, BUSY_RETRY_MS } from '../jobs/progress.js';
+import { ATTR } from '../tracing/attributes.js';
 import type { ClusterEventBus } from './event-bus.js';
 import type { NodeIdentity } from './identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
@@ -17,6 +18,8 @@ import type { RedisLink } from './redis.js';
 export interface QueuedJobData {
   tool: string;
   inputs: InputRefs;
+  /** The W3C trace context the job was submitted in (tracing on), so its run joins that trace on any node. */
+  traceparent?: string;
 }
 
 interface LiveRun {
@@ -217,18 +220,28 @@ export class JobExecutor {
       // A cancel that arrived between the claim and now was published before we listened for it.
       if (await records.cancelAsked(id)) live.controller.abort();
       const args = await this.d.inputs.load(id, job.data.inputs);
-      const { result } = await this.d.ctx.runner.run({
-        plugin,
-        tool: job.data.tool,
-        args,
-        mode: 'job',
-        signal: live.controller.signal,
-        onProgress: (pct, stage) => this.#onProgress(id, run, live, pct, stage),
-        onPartial: (value) => {
-          if (this.live.get(id) !== live) return;
-          this.d.emit('partial', { job_id: id, index: live.partials++, result: value, plugin });
-        },
-      });
+      const call = () =>
+        this.d.ctx.runner.run({
+          plugin,
+          tool: job.data.tool,
+          args,
+          mode: 'job',
+          signal: live.controller.signal,
+          onProgress: (pct, stage) => this.#onProgress(id, run, live, pct, stage),
+          onPartial: (value) => {
+            if (this.live.get(id) !== live) return;
+            this.d.emit('partial', { job_id: id, index: live.partials++, result: value, plugin });
+          },
+        });
+      const tracing = this.d.ctx.tracing;
+      const { result } = await (tracing
+        ? tracing.inSpan(
+            `bastion.job ${plugin}/${job.data.tool}`,
+            job.data.traceparent ?? null,
+            { [ATTR.jobId]: id, [ATTR.plugin]: plugin, [ATTR.tool]: job.data.tool, [ATTR.node]: identity.id },
+            call,
+          )
+        : call());
       await this.#finish(id, plugin, run, 'succeeded', { result, progress: 100, stage: live.stage });
       return null;
     } catch (err) {

@@ -17,6 +17,8 @@ export interface NodeOptions {
   queue?: Record<string, unknown>;
   /** Extra top-level config file settings. */
   file?: Record<string, unknown>;
+  /** Extra environment variables (e.g. OTEL_*). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** One real `bastion serve --queue` process with shrunken cluster intervals, so tests run in seconds. */
@@ -55,6 +57,7 @@ export class ClusterNodeProcess {
         '--node-id',
         opts.id,
       ),
+      opts.env,
     );
     const url = await run.url;
     const node = new ClusterNodeProcess(opts.id, url, run, dir);
