@@ -97,20 +97,25 @@ export class Tracing {
   }
 
   /**
-   * Runs `fn` in a span of its own (a job's run, a stream frame) whose parent is `traceparent` (the context the work
-   * was created in, possibly on another node and before a restart), which it also links, as OpenTelemetry's
-   * messaging conventions do for a consumer of a queued message. The span records the outcome: ok or the code.
+   * Runs `fn` in a span of its own whose parent is `traceparent`, the context the work was created in: a job's
+   * submission (possibly on another node, before a restart), which a job's span also links, as OpenTelemetry's
+   * messaging conventions do for the consumer of a queued message; or a stream connection's opening request.
+   * The span records the outcome: ok or the error code.
    */
   async inSpan<T>(
     name: string,
     traceparent: string | null,
     attributes: Attributes,
     fn: () => Promise<T>,
-    kind: SpanKind = SpanKind.CONSUMER,
+    options: { kind: SpanKind; link: boolean } = { kind: SpanKind.CONSUMER, link: true },
   ): Promise<T> {
     const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
-    const link = trace.getSpanContext(parent);
-    const span = this.#tracer.startSpan(name, { kind, attributes, links: link ? [{ context: link }] : [] }, parent);
+    const link = options.link ? trace.getSpanContext(parent) : undefined;
+    const span = this.#tracer.startSpan(
+      name,
+      { kind: options.kind, attributes, links: link ? [{ context: link }] : [] },
+      parent,
+    );
     try {
       const result = await context.with(trace.setSpan(parent, span), fn);
       span.setAttribute(ATTR.outcome, 'ok');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serverConfigSchema } from '../../src/config/schema.js';
 import { createServer, type BastionServer } from '../../src/server.js';
 import { runTool, startTestServer, type TestServer } from '../helpers/server.js';
-import { until } from '../helpers/ws.js';
+import { TestWs, until } from '../helpers/ws.js';
 import { descendsFrom, one, TRACING_FIXTURES, viewOf, type SpanView } from './spans.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -154,6 +154,24 @@ describe('tracing on (in-memory exporter)', () => {
     expect(mcp).toHaveLength(1);
     expect(mcp[0]?.parentId).toBe(CALLER_SPAN);
     expect(one(all, 'bastion.worker traced/context').parentId).toBe(call.spanId);
+  });
+
+  it('traces each live stream frame under the traceparent the connection was opened with', async () => {
+    const ws = await TestWs.open(`${url}/v1/stream?plugin=traced&tool=context`, { traceparent: TRACEPARENT });
+    try {
+      const res = await ws.request({ type: 'frame', payload: { frame_id: 'f1', args: {} } }, 'result');
+      expect(res.payload).toMatchObject({ frame_id: 'f1' });
+      const all = spans();
+      const frame = one(all, 'bastion.stream traced/context');
+      expect(frame).toMatchObject({ traceId: TRACE_ID, parentId: CALLER_SPAN, kind: SpanKind.SERVER, links: [] });
+      expect(frame.attributes).toMatchObject({ 'bastion.stream.frame_id': 'f1', 'bastion.outcome': 'ok' });
+      const call = one(all, 'bastion.call traced/context');
+      expect(call.parentId).toBe(frame.spanId);
+      const worker = one(all, 'bastion.worker traced/context');
+      expect((res.payload.result as { traceparent: string }).traceparent).toBe(`00-${TRACE_ID}-${worker.spanId}-01`);
+    } finally {
+      ws.ws.close();
+    }
   });
 });
 

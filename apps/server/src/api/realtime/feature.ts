@@ -84,6 +84,8 @@ export function realtimeFeature(ctx: ApiContext, logger: Logger, { jobs }: Featu
               logger,
               maxFrameBytes,
               onError: (code) => ctx.metrics.countError(code, 'stream'),
+              tracing: ctx.tracing,
+              traceparent: typeof request.headers.traceparent === 'string' ? request.headers.traceparent : null,
             });
           },
         });

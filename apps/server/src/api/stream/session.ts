@@ -1,5 +1,6 @@
 import type { ErrorCode, StreamErrorPayload, StreamResultPayload } from '@bastion/protocol';
 import { WS_CLOSE } from '@bastion/protocol';
+import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { BastionError } from '../../errors/bastion-error.js';
@@ -7,6 +8,8 @@ import { checkJsonValue } from '../body.js';
 import type { Registry } from '../../plugins/registry.js';
 import { binaryProperties } from '../../runner/args.js';
 import type { ToolRunner } from '../../runner/tool-runner.js';
+import { ATTR } from '../../tracing/attributes.js';
+import type { Tracing } from '../../tracing/tracing.js';
 import { envelope } from '../realtime/hub.js';
 import { DEFAULT_OUTBOUND_LIMITS, Outbound } from '../realtime/outbound.js';
 import { rawToBuffer } from '../realtime/raw.js';
@@ -26,6 +29,9 @@ export interface StreamDeps {
   maxFrameBytes: number;
   /** Called with the code of every `error` message sent (for bastion_request_errors_total). */
   onError?: (code: ErrorCode) => void;
+  /** Tracing on: each frame gets a span, child of the `traceparent` the connection was opened with (if any). */
+  tracing?: Tracing | null;
+  traceparent?: string | null;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -225,13 +231,24 @@ export class StreamSession {
         }
         args[field] = frame.image;
       }
-      const { result, executionTimeMs } = await this.deps.runner.run({
-        plugin: this.plugin,
-        tool: this.tool,
-        args,
-        mode: 'direct',
-        signal: this.#abort.signal,
-      });
+      const run = () =>
+        this.deps.runner.run({
+          plugin: this.plugin,
+          tool: this.tool,
+          args,
+          mode: 'direct',
+          signal: this.#abort.signal,
+        });
+      const tracing = this.deps.tracing;
+      const { result, executionTimeMs } = await (tracing
+        ? tracing.inSpan(
+            `bastion.stream ${this.plugin}/${this.tool}`,
+            this.deps.traceparent ?? null,
+            { [ATTR.plugin]: this.plugin, [ATTR.tool]: this.tool, [ATTR.frameId]: String(frame.id) },
+            run,
+            { kind: SpanKind.SERVER, link: false },
+          )
+        : run());
       const payload: StreamResultPayload = {
         frame_id: frame.id,
         result,
