@@ -86,7 +86,12 @@ export async function createServer(
   const lifecycle = new Lifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle, tracing);
   let jobs: JobBackend | null = null;
-  const metrics = createMetrics(registry, () => jobs?.queueStatus() ?? null);
+  let cluster: ClusterView | null = null;
+  const metrics = createMetrics(
+    registry,
+    () => jobs?.queueStatus() ?? null,
+    async () => (jobs?.mode === 'cluster' && cluster ? (await cluster.describe()).nodes.length : null),
+  );
   const auth = createAuth(config);
   const ctx: ApiContext = {
     config,
@@ -103,6 +108,7 @@ export async function createServer(
   const identity = new NodeIdentity(config.nodeId, config.port);
   const services = await createJobBackend(ctx, logger, identity);
   jobs = services.jobs;
+  cluster = services.cluster;
   const features: Feature[] = FEATURES.map((make) => make(ctx, logger, services));
   const accessLog = config.accessLog || config.logLevel === 'debug' || config.logLevel === 'trace';
   const app = await buildApp(ctx, {

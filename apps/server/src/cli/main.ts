@@ -5,9 +5,10 @@ const USAGE = `usage: bastion <command> [options]
 
 commands:
   serve [--port N] [--host H] [--plugins-dir DIR]... [--no-bundled-plugins] [--data-dir DIR]
-        [--config FILE] [--keys-file FILE] [--log-level LEVEL] [--insecure]
-        [--queue redis://HOST:PORT[/DB]] [--node-id ID]
-                               start the server (--queue: join a cluster, docs/cluster.md)
+        [--config FILE] [--keys-file FILE] [--log-level LEVEL] [--log-format json|pretty]
+        [--access-log] [--otel] [--insecure] [--queue redis://HOST:PORT[/DB]] [--node-id ID]
+                               start the server (--queue: join a cluster, docs/cluster.md;
+                               --otel: OpenTelemetry traces per OTEL_* variables, docs/observability.md)
   audit [--url URL] [--json]   check a running server's health contract (exit 1 on errors)
   check-plugin DIR [--json]    check a plugin folder statically and by loading it in a sandbox
   new-plugin NAME [--dir DIR]  scaffold a plugin with a test (npm test in the new folder)`;

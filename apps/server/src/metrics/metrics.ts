@@ -14,6 +14,8 @@ export function createMetrics(
   registry: Registry,
   /** Cluster mode's queue link (null in standalone mode, which exports no queue metric). */
   queue: () => ClusterQueue | null = () => null,
+  /** Cluster mode: how many nodes are live (GET /v1/cluster); null in standalone mode. */
+  clusterNodes: () => Promise<number | null> = () => Promise.resolve(null),
 ): {
   contentType: string;
   render: () => Promise<string>;
@@ -86,6 +88,52 @@ export function createMetrics(
     collect() {
       this.reset();
       for (const h of snapshot()) this.set({ plugin: h.name }, h.queue_depth);
+    },
+  });
+  // The limits the alert rules compare with (deploy/prometheus/alerts.yml): a p95 near the timeout, a queue near full.
+  new Gauge({
+    name: 'bastion_plugin_timeout_seconds',
+    help: 'The timeout of a direct call to the plugin (limits.timeoutMs)',
+    labelNames: ['plugin'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) this.set({ plugin: h.name }, registry.limits(h.name).timeoutMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'bastion_plugin_max_queue',
+    help: 'Calls that may wait for a worker of the plugin before PLUGIN_BUSY (limits.maxQueue)',
+    labelNames: ['plugin'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot()) this.set({ plugin: h.name }, registry.limits(h.name).maxQueue);
+    },
+  });
+  new Gauge({
+    name: 'bastion_plugin_quarantined',
+    help: 'Plugins the on-failure restart policy gave up on (1: quarantined, stays FAILED until restarted)',
+    labelNames: ['plugin'] as const,
+    registers: [prom],
+    collect() {
+      this.reset();
+      for (const h of snapshot())
+        this.set({ plugin: h.name }, h.state === 'FAILED' && h.reason?.startsWith('quarantined') ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'bastion_cluster_nodes',
+    help: 'Cluster mode: live nodes this node sees (GET /v1/cluster)',
+    registers: [prom],
+    async collect() {
+      this.reset();
+      try {
+        const n = await clusterNodes();
+        if (n !== null) this.set(n);
+      } catch {
+        // Redis unreachable: no sample (bastion_queue_connected says why).
+      }
     },
   });
   new Counter({
