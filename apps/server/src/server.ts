@@ -1,3 +1,4 @@
+import { SchemaCompiler } from './runner/schemas/schema-compiler.js';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -71,6 +72,8 @@ export async function createServer(
     );
   }
   const registry = new Registry((msg) => logger.warn(msg));
+  // Plugin schemas are compiled off the event loop (a large one takes seconds in ajv).
+  const schemas = new SchemaCompiler();
   const manager = new PluginManager(
     config,
     registry,
@@ -81,6 +84,7 @@ export async function createServer(
       error: (m) => logger.error(m),
     },
     pluginDirsOf(config),
+    schemas,
     { gpu: options.gpu },
   );
   const lifecycle = new Lifecycle();
@@ -98,6 +102,7 @@ export async function createServer(
     registry,
     manager,
     runner,
+    schemas,
     metrics,
     auth,
     isReady: () => lifecycle.ready,
@@ -158,6 +163,7 @@ export async function createServer(
         await loaded;
         for (const f of features) await f.stop?.();
         await app.close();
+        await schemas.close();
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'flushing traces failed'));
         lifecycle.markStopped();
       })();

@@ -16,6 +16,8 @@ import { readManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
 import { resolveLimits } from './limits.js';
 import { decideRestart } from './restart-policy.js';
+import { loadTools } from '../runner/loaded-tool.js';
+import { SchemaError, type SchemaCompiler } from '../runner/schemas/schema-compiler.js';
 
 export interface ManagerLogger {
   info: LogSink;
@@ -57,6 +59,7 @@ export class PluginManager {
     private readonly isolation: IsolationInfo,
     private readonly log: ManagerLogger,
     private readonly pluginDirs: string[],
+    private readonly schemas: SchemaCompiler,
     private readonly options: ManagerOptions = {},
   ) {}
 
@@ -198,7 +201,8 @@ export class PluginManager {
       return;
     }
     // Host version and operator options are checked before the environment, and before any plugin code runs.
-    const hostProblem = checkEngines(manifest) ?? checkOptions(manifest, overrides?.options ?? {});
+    const hostProblem =
+      checkEngines(manifest) ?? (await checkOptions(manifest, overrides?.options ?? {}, this.schemas));
     if (hostProblem) {
       this.registry.transition(name, hostProblem.state, { cause, code: hostProblem.code, reason: hostProblem.reason });
       return;
@@ -250,7 +254,15 @@ export class PluginManager {
     slot.pool = pool;
     this.registry.transition(name, 'LOADED', { cause });
     try {
-      const tools = await this.#loads.run(() => pool.start());
+      const tools = await this.#loads.run(async () => {
+        const declared = await pool.start();
+        try {
+          return await loadTools(this.schemas, declared);
+        } catch (err) {
+          await pool.stop(0);
+          throw err instanceof SchemaError ? new LoadFailure('VALIDATION_ERROR', err.message) : err;
+        }
+      });
       if (slot.generation !== generation) return;
       this.registry.setTools(name, tools);
       this.registry.transition(name, 'INITIALIZED');
