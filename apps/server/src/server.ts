@@ -46,7 +46,7 @@ export function pluginDirsOf(config: ServerConfig): string[] {
 /** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
 export async function createServer(
   config: ServerConfig,
-  options: { logger?: Logger; gpu?: GpuProbeOptions } = {},
+  options: { logger?: Logger; gpu?: GpuProbeOptions; onlyFolders?: readonly string[] } = {},
 ): Promise<BastionServer> {
   const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
   // Owner-only when created here: plain-process workers (another uid) must not read jobs and their inputs.
@@ -72,7 +72,7 @@ export async function createServer(
     },
     pluginDirsOf(config),
     schemas,
-    { gpu: options.gpu },
+    { gpu: options.gpu, ...(options.onlyFolders ? { onlyFolders: options.onlyFolders } : {}) },
   );
   const lifecycle = new Lifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle);
