@@ -51,6 +51,7 @@ export async function createServer(
   options: {
     logger?: Logger;
     gpu?: GpuProbeOptions;
+    onlyFolders?: readonly string[];
     /** Tracing on with these exporters, whatever the configuration says (tests). */
     traceExporters?: TracingOptions['exporters'];
   } = {},
@@ -85,7 +86,7 @@ export async function createServer(
     },
     pluginDirsOf(config),
     schemas,
-    { gpu: options.gpu },
+    { gpu: options.gpu, ...(options.onlyFolders ? { onlyFolders: options.onlyFolders } : {}) },
   );
   const lifecycle = new Lifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle, tracing);

@@ -17,7 +17,7 @@ import type { Registry } from './registry.js';
 import { resolveLimits } from './limits.js';
 import { decideRestart } from './restart-policy.js';
 import { loadTools } from '../runner/loaded-tool.js';
-import { SchemaError, type SchemaCompiler } from '../runner/schemas/schema-compiler.js';
+import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
 
 export interface ManagerLogger {
   info: LogSink;
@@ -41,6 +41,8 @@ interface Slot {
 export interface ManagerOptions {
   /** How the GPU probe looks for `nvidia-smi` and the driver (tests drive it both ways). */
   gpu?: GpuProbeOptions;
+  /** Load only these folders of the plugin dirs (the testkit's host of one plugin); default: every folder. */
+  onlyFolders?: readonly string[];
 }
 
 /**
@@ -65,8 +67,10 @@ export class PluginManager {
 
   /** Finds every plugin and loads them all, LOADS_AT_ONCE at a time. */
   async startAll(): Promise<void> {
-    const { folders, warnings } = discoverFolders(this.pluginDirs);
-    for (const w of warnings) this.log.warn(w);
+    const discovered = discoverFolders(this.pluginDirs);
+    for (const w of discovered.warnings) this.log.warn(w);
+    const only = this.options.onlyFolders;
+    const folders = only ? discovered.folders.filter((f) => only.includes(f.folder)) : discovered.folders;
     const byId = new Map<string, string>();
     for (const found of folders) {
       const result = readManifest(found.folder);
@@ -260,7 +264,7 @@ export class PluginManager {
           return await loadTools(this.schemas, declared);
         } catch (err) {
           await pool.stop(0);
-          throw err instanceof SchemaError ? new LoadFailure('VALIDATION_ERROR', err.message) : err;
+          throw err;
         }
       });
       if (slot.generation !== generation) return;

@@ -180,12 +180,7 @@ async function load(msg: LoadMessage): Promise<void> {
     });
     return;
   }
-  try {
-    outputChecks = await OutputChecks.compile(tools);
-  } catch (err) {
-    send({ type: 'load_error', code: 'VALIDATION_ERROR', message: describeThrown(err).message });
-    return;
-  }
+  outputChecks = await OutputChecks.compile(tools);
   plugin = def;
   loadCtx = ctx;
   send({ type: 'ready', tools });
