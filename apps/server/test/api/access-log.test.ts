@@ -101,6 +101,24 @@ describe('request ids and the access log', () => {
     expect(JSON.stringify(log.lines)).not.toContain(USER_KEY);
   });
 
+  it('logs MCP requests too, whose answers the MCP transport writes itself', async () => {
+    log.lines.length = 0;
+    const res = await t.server.app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: {
+        'x-api-key': USER_KEY,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      payload: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    });
+    expect(res.statusCode).toBe(400); // no session
+    expect(accessLines(log.lines)).toMatchObject([
+      { method: 'POST', route: '/mcp', status: 400, reqId: res.headers['x-request-id'] },
+    ]);
+  });
+
   it('logs admin actions with the key id, and answers as before', async () => {
     log.lines.length = 0;
     const res = await t.server.app.inject({
