@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { CallErrorCode, HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from '../messages.js';
 import { clipText, describeThrown, encodeResult, isInputError } from './encode.js';
 import { connectToHost } from './host-link.js';
+import { importErrorMessage } from './import-error.js';
 
 /** What the worker relies on in a plugin's default export (checked at load; the SDK types describe it). */
 interface ToolDef {
@@ -120,7 +121,9 @@ async function load(msg: LoadMessage): Promise<void> {
   try {
     mod = (await import(pathToFileURL(msg.entry).href)) as { default?: unknown };
   } catch (err) {
-    send({ type: 'load_error', code: 'IMPORT_ERROR', ...describeThrown(err) });
+    const described = describeThrown(err);
+    const message = clipText(importErrorMessage(err, described.message, msg.entry, msg.pluginDir));
+    send({ type: 'load_error', code: 'IMPORT_ERROR', ...described, message });
     return;
   }
   const def = mod.default;
