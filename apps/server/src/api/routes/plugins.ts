@@ -3,6 +3,7 @@ import type { ManifestResponse } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
 import { Cancel } from '../../sandbox/cancel.js';
 import { readArgsBody } from '../body.js';
+import { coerceFormFields } from '../form-fields.js';
 import type { ApiContext } from '../context.js';
 import { nameParams, toolParams } from '../schemas.js';
 
@@ -54,8 +55,9 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const { name, tool } = request.params;
       // Unknown plugin/tool answers before the body is read; run() checks again after the (async) body read.
-      ctx.runner.resolveTool(name, tool);
-      const { args } = await readArgsBody(request);
+      const info = ctx.runner.resolveTool(name, tool);
+      const body = await readArgsBody(request);
+      const args = coerceFormFields(info.inputSchema, body.args, body.textFields);
       // A client that hangs up cancels its call, freeing the worker.
       const cancel = new Cancel();
       const onClose = cancel.abort;
