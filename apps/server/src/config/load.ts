@@ -15,7 +15,7 @@ function issuesOf(error: z.ZodError, prefix: string): string[] {
   return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 }
 
-const SERVE_OPTIONS = {
+export const SERVE_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'plugins-dir': { type: 'string', multiple: true },
