@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { ManifestResponse } from '@bastion/protocol';
+import type { ManifestResponse, PluginOpenApi } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
 import { Cancel } from '../../sandbox/cancel.js';
 import { readArgsBody } from '../body.js';
+import { pluginOpenApi } from '../openapi/plugin-document.js';
 import { coerceFormFields } from '../form-fields.js';
 import type { ApiContext } from '../context.js';
 import { nameParams, toolParams } from '../schemas.js';
@@ -39,6 +40,21 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
           output_schema: t.outputSchema,
         })),
       };
+    },
+  );
+
+  app.get<{ Params: { name: string } }>(
+    '/v1/plugins/:name/openapi.json',
+    {
+      config: { access: 'read' },
+      schema: { summary: "A typed API of one plugin's tools (OpenAPI 3.1 from their schemas)", params: nameParams },
+    },
+    async (request): Promise<PluginOpenApi> => {
+      const { name } = request.params;
+      const health = ctx.registry.health(name);
+      if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${name}'`);
+      const available = health.state === 'INITIALIZED' || health.state === 'RUNNING';
+      return pluginOpenApi(health, available ? ctx.registry.tools(name) : []);
     },
   );
 
