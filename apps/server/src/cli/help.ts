@@ -20,7 +20,8 @@ options:
   --allowed-host HOST      a Host header allowed besides loopback names and the bound address; repeatable
   --queue URL              join a cluster through Redis, e.g. redis://127.0.0.1:6379 (BASTION_QUEUE_URL)
   --node-id ID             this node's id in a cluster (BASTION_NODE_ID)
-  --watch                  development: restart a plugin when its files change (after its calls in flight)
+  --watch                  development: restart a plugin when its files change, after its calls in
+                           flight (BASTION_WATCH=1)
   -h, --help               show this help`,
   audit: `usage: bastion audit [--url URL] [--json]
 
