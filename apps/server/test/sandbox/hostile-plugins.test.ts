@@ -69,6 +69,9 @@ describe('forged frames end the worker that wrote them, never the host', () => {
     ['log_flood', /log frames faster than 2000 a second/],
     ['progress_flood', /progress frames faster than 1000 a second/],
     ['close_socket', /closed its connection to the host/],
+    ['ready_flood', /sent 'ready' after its load had ended/],
+    ['load_error_flood', /sent 'load_error' after its load had ended/],
+    ['partial_flood', /partial frames faster than 500 a second/],
   ];
 
   for (const [tool, reason] of breaches) {
