@@ -32,7 +32,9 @@ describe('bastion serve --watch', () => {
       // gives calls in flight (and stays under the fixture's 3 s timeout): only a restart that waits lets it finish.
       const slow = post(url, 'slow', { ms: 2600 });
       await expect
-        .poll(async () => ((await (await fetch(`${url}/v1/plugins/ok/health`)).json()) as { state: string }).state)
+        .poll(async () => ((await (await fetch(`${url}/v1/plugins/ok/health`)).json()) as { state: string }).state, {
+          timeout: 30_000,
+        })
         .toBe('RUNNING');
       const entry = path.join(plugins, 'ok', 'index.js');
       writeFileSync(
@@ -73,7 +75,9 @@ describe('bastion serve --watch', () => {
     try {
       const url = await cli.url;
       await expect
-        .poll(async () => ((await (await fetch(`${url}/v1/plugins/ok/health`)).json()) as { state: string }).state)
+        .poll(async () => ((await (await fetch(`${url}/v1/plugins/ok/health`)).json()) as { state: string }).state, {
+          timeout: 30_000,
+        })
         .toBe('INITIALIZED');
       const entry = path.join(plugins, 'ok', 'index.js');
       writeFileSync(entry, readFileSync(entry, 'utf8').replace('({ text }) => ({ text })', '() => ({ text: "new" })'));
