@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,13 @@ import { fixtureSubset, startTestServer, type TestServer } from '../helpers/serv
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** The CLI of @redocly/cli (a root devDependency). */
+function redoclyBin(): string {
+  const pkgFile = createRequire(import.meta.url).resolve('@redocly/cli/package.json');
+  const { bin } = JSON.parse(readFileSync(pkgFile, 'utf8')) as { bin: Record<string, string> };
+  return path.join(path.dirname(pkgFile), bin.redocly ?? 'bin/cli.js');
+}
 
 /** A client program as its author would write it against the generated types of the `typed` fixture. */
 const CLIENT = `import createClient from 'openapi-fetch';
@@ -97,6 +105,32 @@ describe('GET /v1/plugins/:name/openapi.json', () => {
     } finally {
       writeFileSync(entry, source);
       await t.server.app.inject({ method: 'POST', url: '/v1/plugins/ok/restart' });
+    }
+  });
+
+  it('`redocly lint` (recommended rules) reports no error in a plugin document', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bastion-plugin-openapi-'));
+    try {
+      const file = path.join(dir, 'typed.json');
+      writeFileSync(file, (await get('typed')).body);
+      const { stdout } = await run(
+        process.execPath,
+        [redoclyBin(), 'lint', file, '--format=json', '--config', path.join(REPO_ROOT, 'redocly.yaml')],
+        {
+          cwd: dir,
+          env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+      const report = JSON.parse(stdout) as {
+        problems: Array<{ ruleId: string; severity: string; message: string; location: Array<{ pointer: string }> }>;
+      };
+      const errors = report.problems
+        .filter((p) => p.severity === 'error')
+        .map((p) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`);
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

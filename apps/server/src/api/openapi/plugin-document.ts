@@ -93,6 +93,8 @@ export function pluginOpenApi(
       version: plugin.version ?? '0.0.0',
       ...(plugin.description ? { description: plugin.description } : {}),
     },
+    // Relative to the document's own URL: the server that served it.
+    servers: [{ url: '/', description: 'This server' }],
     security: [{ apiKey: [] }, { bearer: [] }, {}],
     paths,
     components: {
