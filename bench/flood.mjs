@@ -88,10 +88,10 @@ for (const tool of [
 }
 await bastion.stop();
 
-// The schema-compile case loads its own plugin: each restart recompiles 600 properties with patterns.
+// The schema-compile case loads its own plugin: each restart recompiles 300 properties with patterns.
 cpSync(path.join(hostile, 'schema-huge'), path.join(pluginsDir, 'schema-huge'), { recursive: true });
 const second = await startCli({ pluginsDir, logLevel: 'info' });
-rows.push(await measure(second.url, 'schema compile (600 properties)', recompile));
+rows.push(await measure(second.url, 'schema compile (300 properties)', recompile));
 await second.stop();
 
 const fmt = (xs) => `${r1(pct(xs, 50))} / ${r1(pct(xs, 99))} / ${r1(Math.max(...xs))}`;
