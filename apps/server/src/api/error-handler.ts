@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 import { describeErrors } from '../runner/schemas/schema-errors.js';
+import { isOAuthProbe, OAUTH_NOT_SUPPORTED, WWW_AUTHENTICATE } from './oauth-probes.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 declare module 'fastify' {
@@ -44,6 +45,7 @@ export function toBastionError(err: unknown): BastionError {
 /** Answers a coded error; the body carries the request id (`error.request_id`) that the header and log line show. */
 export function sendError(reply: FastifyReply, err: BastionError): FastifyReply {
   if (err.code === 'PLUGIN_BUSY') reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
+  if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', WWW_AUTHENTICATE);
   const body = err.toBody();
   body.error.request_id = reply.request.id;
   reply.errorCode = err.code;
@@ -54,12 +56,7 @@ export function sendError(reply: FastifyReply, err: BastionError): FastifyReply 
     .send(body);
 }
 
-export function installErrorHandling(
-  app: FastifyInstance,
-  countError: (code: string) => void,
-  /** Whether an unknown path is a client's discovery probe (not an error of ours, not counted). */
-  isProbe: (method: string, path: string) => boolean = () => false,
-): void {
+export function installErrorHandling(app: FastifyInstance, countError: (code: string) => void): void {
   app.decorateReply('errorCode', null);
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const coded = toBastionError(err);
@@ -68,9 +65,11 @@ export function installErrorHandling(
     return sendError(reply, coded);
   });
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (!isProbe(request.method, path)) countError('NOT_FOUND');
-    return sendError(reply, new BastionError('NOT_FOUND', `no route ${request.method} ${path}`));
+    // MCP clients' OAuth discovery probes are normal use, not errors: an error-rate alert must not fire on them.
+    const probe = isOAuthProbe(request.url);
+    if (!probe) countError('NOT_FOUND');
+    const message = probe ? OAUTH_NOT_SUPPORTED : `no route ${request.method} ${request.url.split('?')[0]}`;
+    return sendError(reply, new BastionError('NOT_FOUND', message));
   });
 }
 

@@ -70,7 +70,8 @@ export class Channel<Out extends HostToWorker | WorkerToHost> {
   }
 
   readonly #onFrame = (frame: Buffer): void => {
-    if (!this.#broken) this.#opts.onMessage(decodeFrame(frame, this.#opts.limits));
+    // The rest of a chunk after its reader ended the conversation (killed the worker) is not even decoded.
+    if (!this.#broken && !this.#socket.destroyed) this.#opts.onMessage(decodeFrame(frame, this.#opts.limits));
   };
 
   /**
