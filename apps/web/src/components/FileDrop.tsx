@@ -22,7 +22,7 @@ interface Props {
 const ARTICLE: Record<string, string> = { image: 'an image', video: 'a video', other: 'a file' };
 
 /** The files of a clipboard paste (a screenshot, or files copied in a file manager). */
-export function pastedFiles(e: Pick<ClipboardEvent, 'clipboardData'>): File[] {
+export function pastedFiles(e: { clipboardData: DataTransfer | null }): File[] {
   const out: File[] = [];
   const items = e.clipboardData?.items;
   if (items) {

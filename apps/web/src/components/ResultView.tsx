@@ -122,7 +122,8 @@ export function ResultView({
   // boxes of an image; off for OCR words (the text is in the chips below).
   const labels = labelsChoice ?? (isVideo || (allBoxes.length <= 40 && !set.groups.includes('words')));
   const [trails, setTrails] = useState(true);
-  const [minScore, setMinScore] = useState(0);
+  // Where the tool itself stopped: lower values only mean something after running it again.
+  const [minScore, setMinScore] = useState(() => serverMinScore?.value ?? 0);
   const [highlight, setHighlight] = useState<string | null>(null);
   const idBase = useId();
   const scored = allBoxes.some((b) => b.score !== null);
@@ -272,7 +273,13 @@ export function ResultView({
       ) : null}
 
       {shown.length > 0 ? (
-        <ul className="found" aria-label="Found items (arrow keys move)" ref={chips} onKeyDown={onChipKey}>
+        <ul
+          className="found"
+          aria-label="Found items"
+          title="Arrow keys move between items"
+          ref={chips}
+          onKeyDown={onChipKey}
+        >
           {shown.slice(0, MAX_CHIPS).map((b, i) => (
             <li
               key={boxKey(b)}

@@ -25,8 +25,14 @@ function encode(canvas: HTMLCanvasElement, quality: number): Promise<Blob | null
   return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
 }
 
-/** The preview of `file`, or null when the browser cannot decode it (the job then has none). */
-export async function makeThumbnail(file: File): Promise<Blob | null> {
+/** The preview of `file`, or null when the browser cannot decode it in time (the job then has none). */
+export function makeThumbnail(file: File, timeoutMs = 3000): Promise<Blob | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+  return Promise.race([thumbnail(file), late]).finally(() => clearTimeout(timer));
+}
+
+async function thumbnail(file: File): Promise<Blob | null> {
   const isVideo = file.type.startsWith('video/');
   if (!isVideo && !file.type.startsWith('image/')) return null;
   const url = URL.createObjectURL(file);
