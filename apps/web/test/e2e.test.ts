@@ -9,6 +9,7 @@ import { fixtureSubset, startTestServer, type TestServer } from '../../server/te
 import {
   CHROMIUM,
   NARROW,
+  TABLET,
   WIDE,
   buildUi,
   horizontalOverflow,
@@ -162,6 +163,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     const problems: string[] = [];
     for (const [viewport, tag, colorScheme] of [
       [WIDE, 'wide', 'light'],
+      [TABLET, 'tablet', 'light'],
       [NARROW, 'narrow', 'light'],
       [NARROW, 'narrow-dark', 'dark'],
     ] as const) {

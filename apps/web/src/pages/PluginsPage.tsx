@@ -67,7 +67,7 @@ export function PluginsPage({ data }: { data: PluginsState }) {
       ) : null}
       {plugins && plugins.length > 0 ? (
         <>
-          <ul className="legend" aria-label="States">
+          <ul className="legend" aria-label="States" hidden={offline}>
             {LEGEND_ORDER.map((s) => (
               <li key={s} className="legend-item" data-state={s} title={PLAIN_STATE[s].description}>
                 <span className="badge-dot" aria-hidden="true" />
@@ -91,7 +91,8 @@ export function PluginsPage({ data }: { data: PluginsState }) {
           </div>
         </>
       ) : null}
-      {cluster ? <NodesSection cluster={cluster} /> : null}
+      {/* Node times ("seen just now") would be stale while the server does not answer. */}
+      {cluster && !offline ? <NodesSection cluster={cluster} /> : null}
     </section>
   );
 }
