@@ -17,7 +17,7 @@ import { ToolForm } from '../src/components/ToolForm';
 import { RealtimeContext } from '../src/hooks/useRealtime';
 import type { PluginsState } from '../src/hooks/usePlugins';
 import { IMAGE_ACCEPT } from '../src/lib/media';
-import { CameraPage, limitedByTool } from '../src/pages/CameraPage';
+import { CameraPage, limitedByTool, toolRate } from '../src/pages/CameraPage';
 import { PluginDetailPage } from '../src/pages/PluginDetailPage';
 import { PluginsPage } from '../src/pages/PluginsPage';
 import { RunPage } from '../src/pages/RunPage';
@@ -417,6 +417,23 @@ describe('live camera controls', () => {
     expect(limitedByTool({ fps: 11.5, latencyMs: 40, sent: 100 }, 12)).toBe(false);
     // Too early to tell.
     expect(limitedByTool({ fps: 0, latencyMs: null, sent: 1 }, 12)).toBe(false);
+    // Before a rate can be measured, one result per latency.
+    expect(toolRate({ fps: 0, latencyMs: 2500 })).toBeCloseTo(0.4);
+    expect(toolRate({ fps: 0.7, latencyMs: 2500 })).toBe(0.7);
+  });
+
+  it('an INVALID_INPUT without listed fields does not ask to fix "each listed field"', () => {
+    render(<ErrorNotice error={{ code: 'INVALID_INPUT', message: 'psm must be an integer from 0 to 13' }} />);
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).not.toContain('each listed field');
+    expect(alert.textContent).toContain('the message above says which');
+    cleanup();
+    render(
+      <ErrorNotice
+        error={{ code: 'INVALID_INPUT', message: 'bad', details: [{ path: '/psm', message: 'must be integer' }] }}
+      />,
+    );
+    expect(screen.getByRole('alert').textContent).toContain('fix each listed field');
   });
 
   it('the FPS slider goes from 1 to 30, starts at 12, applies and remembers a new rate', async () => {

@@ -68,6 +68,12 @@ type Snapshot = ReturnType<StreamStats['snapshot']>;
  * The tool, not the FPS setting, sets the pace: results come back clearly slower than asked, because each one
  * takes longer than the interval between frames.
  */
+/** Results per second the tool manages: the measured rate, or one per latency before there is a rate. */
+export function toolRate(s: Pick<Snapshot, 'fps' | 'latencyMs'>): number {
+  if (s.fps > 0) return s.fps;
+  return s.latencyMs ? 1000 / s.latencyMs : 0;
+}
+
 export function limitedByTool(s: Pick<Snapshot, 'fps' | 'latencyMs' | 'sent'>, requestedFps: number): boolean {
   if (s.sent < 3 || s.latencyMs === null) return false;
   return s.fps < requestedFps * 0.8 && s.latencyMs > 1000 / requestedFps;
