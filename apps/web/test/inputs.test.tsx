@@ -10,8 +10,9 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileDrop } from '../src/components/FileDrop';
 import { ToolForm } from '../src/components/ToolForm';
+import { RunPage } from '../src/pages/RunPage';
 import { IMAGE_ACCEPT } from '../src/lib/media';
-import { IMAGE_TOOL_SCHEMA, stubApi } from './helpers/api';
+import { IMAGE_TOOL_SCHEMA, health, manifest, stubApi } from './helpers/api';
 
 const png = (name: string) => new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], name, { type: 'image/png' });
 
@@ -170,5 +171,27 @@ describe('running a tool on several files', () => {
     const form = calls[1]!.body as FormData;
     expect(JSON.parse(String(form.get('args')))).toEqual({ min_score: 0.15 });
     expect((form.get('image') as File).name).toBe('cat.png');
+  });
+});
+
+describe('switching tools on the Run page', () => {
+  it('keeps the chosen file when the plugin or tool selection changes (e.g. ArrowDown on the select)', async () => {
+    const other: ToolDescriptor = { ...DETECT, name: 'detect_fast' };
+    stubApi({ 'GET /v1/plugins/object-detection/manifest': () => manifest('object-detection', [DETECT, other]) });
+    const data = {
+      plugins: [health({ name: 'object-detection', tools: ['detect', 'detect_fast'] })],
+      error: null,
+      refresh: () => undefined,
+      live: true,
+    };
+    const { rerender } = render(<RunPage data={data} plugin="object-detection" tool="detect" />);
+    await screen.findByRole('heading', { name: /detect$/ });
+    fireEvent.change(document.getElementById('f-object-detection-detect-image')!, {
+      target: { files: [png('street.png')] },
+    });
+    // The select navigates to the other tool's hash; the page renders it with the file still chosen.
+    rerender(<RunPage data={data} plugin="object-detection" tool="detect_fast" />);
+    await screen.findByRole('heading', { name: /detect_fast/ });
+    expect(document.querySelector('.drop-name')?.textContent).toBe('street.png');
   });
 });

@@ -9,7 +9,16 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/helpers/server';
-import { CHROMIUM, NARROW, WIDE, buildUi, launch, screenshot } from './helpers/browser';
+import {
+  CHROMIUM,
+  NARROW,
+  WIDE,
+  buildUi,
+  horizontalOverflow,
+  launch,
+  screenshot,
+  seriousA11yViolations,
+} from './helpers/browser';
 
 const POLL = { timeout: 60_000 };
 
@@ -118,6 +127,7 @@ describe.skipIf(!existsSync(CHROMIUM))('results, inputs and the camera with bund
     const snippet = await page.getByTestId('snippet').textContent();
     expect(snippet).toContain(`${server.url}/v1/plugins/object-detection/tools/detect/run`);
     expect(snippet).toContain(`-F 'image=@people.jpg'`);
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'run-detection-takeaway-wide');
     expect(pageErrors).toEqual([]);
   });
@@ -179,6 +189,7 @@ describe.skipIf(!existsSync(CHROMIUM))('results, inputs and the camera with bund
     await screenshot(page, 'job-reopened-wide');
     await page.goto(`${server.url}/#/jobs`);
     await page.locator('.job-list .job-thumb').first().waitFor(POLL);
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'jobs-with-inputs-wide');
   });
 
@@ -206,6 +217,9 @@ describe.skipIf(!existsSync(CHROMIUM))('results, inputs and the camera with bund
         // The background fits its bold text.
         expect(s.bgW).toBeGreaterThanOrEqual(s.textW);
       }
+      // With a result, its downloads and zoom on screen: no serious accessibility problem, no sideways scrolling.
+      expect(await seriousA11yViolations(p)).toEqual([]);
+      expect(await horizontalOverflow(p)).toBe(0);
       await screenshot(p, 'run-detection-narrow');
     } finally {
       await p.close();

@@ -138,6 +138,19 @@ describe('downloads and copy as', () => {
     expect(screen.getByTestId('snippet').textContent).toContain('await fetch(');
   });
 
+  it('offers no COCO or YOLO for OCR words: they are text, not object classes', () => {
+    const ocr = {
+      width: 100,
+      height: 20,
+      words: [{ text: 'hello', confidence: 95, box: box(1) }],
+      lines: [{ text: 'hello', confidence: 95, box: box(1) }],
+    };
+    render(<ResultView result={ocr} />);
+    expect(screen.getByRole('button', { name: 'JSON' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'COCO JSON' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'YOLO txt' })).toBeNull();
+  });
+
   it('offers no "Copy as" for a result whose request is unknown (a job opened later)', () => {
     render(<ResultView result={DETECTIONS} />);
     expect(screen.queryByRole('button', { name: 'curl' })).toBeNull();

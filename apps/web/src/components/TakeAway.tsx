@@ -33,6 +33,8 @@ export function TakeAway({ result, boxes, set, frames, media, request }: Props) 
   const [shown, setShown] = useState<Snippet | null>(null);
   const base = stem(media?.name);
   const image = media?.kind === 'image' ? media : null;
+  // COCO and YOLO are for object classes; OCR words and lines are text, not classes.
+  const objects = boxes.filter((b) => b.group !== 'words' && b.group !== 'lines');
   const tracked = frames !== null && frames.some((f) => f.boxes.some((b) => b.trackId !== null));
 
   const run = (what: string, fn: () => Promise<void> | void) => async () => {
@@ -86,14 +88,14 @@ export function TakeAway({ result, boxes, set, frames, media, request }: Props) 
         >
           JSON
         </button>
-        {!frames && boxes.length > 0 && (image || (set.width && set.height)) ? (
+        {!frames && objects.length > 0 && (image || (set.width && set.height)) ? (
           <>
             <button
               type="button"
               className="btn btn-small btn-secondary"
               onClick={run('COCO JSON', async () => {
                 const { width, height } = await size();
-                const coco = toCoco(boxes, { fileName: media?.name ?? 'image', width, height });
+                const coco = toCoco(objects, { fileName: media?.name ?? 'image', width, height });
                 download(`${base}-coco.json`, JSON.stringify(coco, null, 2), 'application/json');
               })}
             >
@@ -104,7 +106,7 @@ export function TakeAway({ result, boxes, set, frames, media, request }: Props) 
               className="btn btn-small btn-secondary"
               onClick={run('YOLO labels', async () => {
                 const { width, height } = await size();
-                download(`${base}.txt`, toYolo(boxes, width, height), 'text/plain');
+                download(`${base}.txt`, toYolo(objects, width, height), 'text/plain');
               })}
             >
               YOLO txt
@@ -112,7 +114,7 @@ export function TakeAway({ result, boxes, set, frames, media, request }: Props) 
             <button
               type="button"
               className="btn btn-small btn-secondary"
-              onClick={run('YOLO classes', () => download('classes.txt', yoloClasses(boxes), 'text/plain'))}
+              onClick={run('YOLO classes', () => download('classes.txt', yoloClasses(objects), 'text/plain'))}
             >
               classes.txt
             </button>
