@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { ErrorNotice } from './components/ErrorNotice';
 import { Header } from './components/Header';
+import { ServerUnreachable } from './components/ServerUnreachable';
 import { useHashRoute } from './hooks/useHashRoute';
 import { usePlugins } from './hooks/usePlugins';
 import { useRealtimeClient, useRealtimeSnapshot } from './hooks/useRealtime';
@@ -42,6 +43,7 @@ export function App() {
       <Header route={route} />
       <main id="main" className="main" tabIndex={-1}>
         <RealtimeErrorBanner page={title} />
+        <ServerUnreachable />
         {route.page === 'plugins' && !route.plugin ? <PluginsPage data={plugins} /> : null}
         {route.page === 'plugins' && route.plugin ? <PluginDetailPage data={plugins} name={route.plugin} /> : null}
         {route.page === 'run' ? <RunPage data={plugins} plugin={route.plugin} tool={route.tool} /> : null}

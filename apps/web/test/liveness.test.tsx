@@ -4,7 +4,7 @@
  * seen N s ago" and every action off; the UI probes /healthz every interval and reconnects the moment it answers.
  * Banners belong to their page; the tab title follows the page. Real timers, a fake socket, a scripted probe.
  */
-import type { HealthRecord } from '@bastion/protocol';
+import type { HealthRecord, ToolDescriptor } from '@bastion/protocol';
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,8 @@ import { App } from '../src/App';
 import { ConnectionIndicator } from '../src/components/Header';
 import { KeyControl } from '../src/components/KeyControl';
 import { PluginCard } from '../src/components/PluginCard';
+import { ServerUnreachable } from '../src/components/ServerUnreachable';
+import { ToolForm } from '../src/components/ToolForm';
 import { LivenessContext } from '../src/hooks/useLiveness';
 import type { PluginsState } from '../src/hooks/usePlugins';
 import { RealtimeContext } from '../src/hooks/useRealtime';
@@ -63,6 +65,12 @@ const PLUGINS: HealthRecord[] = [
   health({ name: 'video-tracker', state: 'UNAVAILABLE', reason: 'no GPU', reason_code: 'GPU_UNAVAILABLE' }),
   health({ name: 'broken', state: 'FAILED', reason: 'init threw', reason_code: 'INIT_ERROR' }),
 ];
+const ECHO: ToolDescriptor = {
+  name: 'echo',
+  description: 'echo',
+  input_schema: { type: 'object', properties: { text: { type: 'string' } } },
+  output_schema: null,
+};
 const state = (): PluginsState => ({ plugins: PLUGINS, error: null, refresh: () => undefined, live: true });
 
 describe('the Liveness watcher', () => {
@@ -98,8 +106,18 @@ describe('plugin cards while the server does not answer', () => {
     stubApi({});
     // usePlugins (in App) holds the realtime subscription; here the test does.
     const off = client.subscribe(['plugins'], () => undefined);
-    render(wrap(<PluginsPage data={state()} />));
+    render(
+      wrap(
+        <>
+          <ServerUnreachable />
+          <PluginsPage data={state()} />
+          <ToolForm plugin="ocr" tool={ECHO} available />
+        </>,
+      ),
+    );
     net.last().open();
+    const run = () => screen.getByRole('button', { name: 'Run' });
+    expect(run()).toHaveProperty('disabled', false);
     const card = () => screen.getByRole('article', { name: 'ocr' });
     expect(card().getAttribute('data-stale')).toBeNull();
     expect(within(card()).getByRole('link', { name: 'extract_text' })).toBeTruthy();
@@ -116,6 +134,9 @@ describe('plugin cards while the server does not answer', () => {
     expect(within(card()).queryByRole('link', { name: /Run a tool/ })).toBeNull();
     expect(screen.getByTestId('server-unreachable').textContent).toContain('not answering');
     expect(screen.getByLabelText('Summary').textContent).toBe('State unknown: server not answering');
+    // Run is off too, and says why.
+    expect(run()).toHaveProperty('disabled', true);
+    expect(screen.getByTestId('run-offline')).toBeTruthy();
     await waitFor(
       () => expect(within(card()).getByTestId('last-seen').textContent).toMatch(/last seen [1-9]\d* s ago/),
       {
@@ -129,6 +150,7 @@ describe('plugin cards while the server does not answer', () => {
     await waitFor(() => expect(card().getAttribute('data-stale')).toBeNull());
     expect(screen.queryByTestId('server-unreachable')).toBeNull();
     expect(within(card()).getByRole('button', { name: 'Restart ocr' })).toHaveProperty('disabled', false);
+    expect(run()).toHaveProperty('disabled', false);
     off();
   });
 

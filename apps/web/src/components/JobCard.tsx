@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { cancelJob, toApiError, type ApiError } from '../api/client';
 import { isFinished } from '../hooks/useJob';
 import { useJobInput } from '../hooks/useJobInput';
+import { useLiveness } from '../hooks/useLiveness';
 import type { MadeRequest } from '../lib/export';
 import { formatBytes, formatMs, timeAgo } from '../lib/format';
 import { hrefOf } from '../lib/route';
@@ -42,6 +43,7 @@ export function JobCard({ job, partials, media = null, expanded = false, onChang
   const [cancelling, setCancelling] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const { input } = useJobInput(job.job_id);
+  const offline = useLiveness().reach === 'down';
   const done = isFinished(job);
   const took = duration(job);
   const file = input?.files[0] ?? null;
@@ -102,7 +104,8 @@ export function JobCard({ job, partials, media = null, expanded = false, onChang
               type="button"
               className="btn btn-small btn-danger"
               onClick={() => void cancel()}
-              disabled={cancelling}
+              disabled={cancelling || offline}
+              title={offline ? 'The server is not answering' : undefined}
             >
               {cancelling ? 'Cancelling…' : 'Cancel'}
             </button>

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { runTool, submitJob, toApiError, type ApiError, type RunResponse } from '../api/client';
 import { getApiKey } from '../api/settings';
 import { useJob } from '../hooks/useJob';
+import { useLiveness } from '../hooks/useLiveness';
 import { useObjectUrl } from '../hooks/useObjectUrl';
 import type { MadeRequest } from '../lib/export';
 import { rememberTool } from '../lib/last-tool';
@@ -121,6 +122,7 @@ export function ToolForm({ plugin, tool, available, carriedFile = null, onFileCh
   const output = useRef<HTMLElement>(null);
   const idPrefix = `f-${plugin}-${tool.name}`;
   const single = fileFields.length === 1 ? fileFields[0]! : null;
+  const offline = useLiveness().reach === 'down';
 
   const onChange = (name: string, value: FormValue) => {
     setValues((v) => ({ ...v, [name]: value }));
@@ -276,7 +278,7 @@ export function ToolForm({ plugin, tool, available, carriedFile = null, onFileCh
                 Stop waiting
               </button>
             ) : null}
-            <button type="submit" className="btn btn-primary btn-run" disabled={busy || !available}>
+            <button type="submit" className="btn btn-primary btn-run" disabled={busy || !available || offline}>
               {busy ? (asJob ? 'Submitting…' : 'Running…') : asJob ? 'Submit job' : 'Run'}
               {batch.length > 1 && !busy ? ` (${batch.length} files)` : ''}
             </button>
@@ -284,6 +286,11 @@ export function ToolForm({ plugin, tool, available, carriedFile = null, onFileCh
         </div>
         {!available ? (
           <p className="field-error">This plugin is not available; see its reason on the Plugins page.</p>
+        ) : null}
+        {offline ? (
+          <p className="field-error" data-testid="run-offline">
+            The server is not answering; Run is off until it does.
+          </p>
         ) : null}
       </form>
 

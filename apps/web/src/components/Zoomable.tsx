@@ -37,9 +37,10 @@ export function Zoomable({ children, label }: { children: ReactNode; label: stri
   useEffect(() => {
     const el = view.current;
     if (!el) return;
-    // A non-passive listener: the wheel zooms the picture instead of scrolling the page while over it.
+    // A non-passive listener. The wheel scrolls the page as usual; it zooms with Ctrl (a trackpad pinch sends
+    // that) or once the picture is zoomed in, where it is what the user is working with.
     const onWheel = (e: WheelEvent) => {
-      if (!e.ctrlKey && zoom === 1 && e.deltaY > 0) return;
+      if (!e.ctrlKey && zoom === 1) return;
       e.preventDefault();
       const r = el.getBoundingClientRect();
       zoomTo(zoom * (e.deltaY < 0 ? 1.2 : 1 / 1.2), e.clientX - r.left, e.clientY - r.top);

@@ -2,7 +2,7 @@ import { EmptyState, Spinner } from '../components/Feedback';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { NodesSection } from '../components/NodesSection';
 import { PluginCard } from '../components/PluginCard';
-import { ServerUnreachable, lastSeenText } from '../components/ServerUnreachable';
+import { lastSeenText } from '../components/ServerUnreachable';
 import { useLiveness, useSecondsSince } from '../hooks/useLiveness';
 import { availabilityByPlugin, useCluster } from '../hooks/useCluster';
 import type { PluginsState } from '../hooks/usePlugins';
@@ -52,7 +52,6 @@ export function PluginsPage({ data }: { data: PluginsState }) {
           </div>
         ) : null}
       </div>
-      <ServerUnreachable />
       {error && !(offline && error.code === 'NETWORK_ERROR') ? (
         <ErrorNotice error={error} title="Could not load the plugin list" />
       ) : null}
