@@ -20,11 +20,14 @@ export interface ArgsBody {
   parts: Record<string, PartInfo>;
   /** The optional `input_preview` file part of a job submission (kept apart from the args). */
   preview: { bytes: Buffer; contentType: string | null } | null;
+  /** Args that came from multipart text fields: strings whatever the tool's schema says. */
+  textFields: string[];
 }
 
 /**
  * Reads `{args}` from a JSON body, or from multipart: file parts become binary args named by their field, a
- * field `args` holds JSON, and other fields are plain string args. Extra top-level keys are returned as `rest`.
+ * field `args` holds JSON, and other fields are plain string args (named in `textFields`, for coerceFormFields).
+ * Extra top-level keys are returned as `rest`.
  */
 export async function readArgsBody(request: FastifyRequest): Promise<ArgsBody> {
   if (request.isMultipart()) {
@@ -45,6 +48,7 @@ async function readMultipart(request: FastifyRequest): Promise<ArgsBody> {
     const rest: Record<string, unknown> = {};
     const parts: Record<string, PartInfo> = {};
     let preview: ArgsBody['preview'] = null;
+    const textFields: string[] = [];
     let jsonArgs: Record<string, unknown> = {};
     for await (const part of request.parts()) {
       const name: unknown = part.fieldname;
@@ -68,26 +72,27 @@ async function readMultipart(request: FastifyRequest): Promise<ArgsBody> {
         rest[part.fieldname] = String(part.value);
       } else {
         args[part.fieldname] = String(part.value);
+        textFields.push(part.fieldname);
       }
     }
-    return { args: { ...jsonArgs, ...args }, rest, parts, preview };
+    return { args: { ...jsonArgs, ...args }, rest, textFields, parts, preview };
   }
 }
 
 function readJson(request: FastifyRequest): ArgsBody {
   const body = request.body;
-  if (body === undefined || body === null) return { args: {}, rest: {}, parts: {}, preview: null };
+  if (body === undefined || body === null) return { args: {}, rest: {}, parts: {}, preview: null, textFields: [] };
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new BastionError('BAD_REQUEST', 'the body must be a JSON object like {"args": {...}}');
   }
   const { args, ...rest } = body as Record<string, unknown>;
-  if (args === undefined) return { args: {}, rest, parts: {}, preview: null };
+  if (args === undefined) return { args: {}, rest, parts: {}, preview: null, textFields: [] };
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw new BastionError('INVALID_INPUT', '"args" must be a JSON object', {
       details: [{ path: '/', message: 'must be object' }],
     });
   }
-  return { args: args as Record<string, unknown>, rest, parts: {}, preview: null };
+  return { args: args as Record<string, unknown>, rest, parts: {}, preview: null, textFields: [] };
 }
 
 function parseArgsJson(text: string): Record<string, unknown> {

@@ -7,13 +7,19 @@ import {
   type JobSubmitResponse,
 } from '@bastion/protocol';
 import { readArgsBody } from '../api/body.js';
+import { coerceFormFields } from '../api/form-fields.js';
 import { jobListQuery, jobParams } from '../api/schemas.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobBackend } from './backend.js';
 import { jobInputMeta } from './input.js';
 
 /** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
-export function jobRoutes(app: FastifyInstance, jobs: JobBackend): void {
+export function jobRoutes(
+  app: FastifyInstance,
+  jobs: JobBackend,
+  /** A tool's input schema when this node knows the tool (multipart text fields are converted to its types). */
+  inputSchema: (plugin: string, tool: string) => Record<string, unknown> | undefined,
+): void {
   app.post(
     '/v1/jobs',
     {
@@ -30,7 +36,9 @@ export function jobRoutes(app: FastifyInstance, jobs: JobBackend): void {
       if (typeof plugin !== 'string' || !plugin || typeof tool !== 'string' || !tool) {
         throw new BastionError('BAD_REQUEST', 'a job needs "plugin" and "tool" (strings) besides "args"');
       }
-      const job = await jobs.submit(plugin, tool, body.args, jobInputMeta(body));
+      const schema = body.textFields.length ? inputSchema(plugin, tool) : undefined;
+      const args = schema ? coerceFormFields(schema, body.args, body.textFields) : body.args;
+      const job = await jobs.submit(plugin, tool, args, jobInputMeta(body));
       reply.code(202).header('location', `/v1/jobs/${job.job_id}`);
       return { job_id: job.job_id, status: 'queued' };
     },
