@@ -41,6 +41,13 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
   },
   {
     version: 3,
+    description: 'what the job ran on: file names and types, the preview file',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN input_json TEXT;
+    `,
+  },
+  {
+    version: 4,
     description: 'trace context the job was submitted in (W3C traceparent; null when tracing was off)',
     sql: `ALTER TABLE jobs ADD COLUMN traceparent TEXT;`,
   },

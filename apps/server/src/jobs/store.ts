@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { ErrorCode, JobRecord, JobStatus } from '@bastion/protocol';
+import type { ErrorCode, JobInput, JobRecord, JobStatus } from '@bastion/protocol';
+import { inputFiles, type JobInputMeta } from './input.js';
 import { migrate } from './migrations.js';
 
 interface Row {
@@ -23,6 +24,14 @@ interface Row {
   node: string | null;
   attempts: number;
   traceparent: string | null;
+  input_json: string | null;
+}
+
+/** `input_json`: file part names and types, file sizes, and the preview file's name and type. */
+interface StoredInput {
+  parts: JobInputMeta['parts'];
+  sizes: Record<string, number>;
+  preview: { file: string; contentType: string } | null;
 }
 
 export interface StoredJob {
@@ -89,8 +98,9 @@ export class JobStore {
     migrate(this.#db);
     this.#stmts = {
       insert: this.#db.prepare(
-        `INSERT INTO jobs (id, plugin, tool, status, progress, stage, args_json, files_json, created_at, traceparent)
-         VALUES (@id, @plugin, @tool, 'queued', 0, NULL, @args_json, @files_json, @created_at, @traceparent)`,
+        `INSERT INTO jobs (id, plugin, tool, status, progress, stage, args_json, files_json, input_json, created_at,
+           traceparent)
+         VALUES (@id, @plugin, @tool, 'queued', 0, NULL, @args_json, @files_json, @input_json, @created_at, @traceparent)`,
       ),
       get: this.#db.prepare<[string], Row>('SELECT * FROM jobs WHERE id = ?'),
       running: this.#db.prepare(
@@ -130,18 +140,21 @@ export class JobStore {
   }
 
   /**
-   * Stores a new queued job: writes its binary arguments as files, the rest as JSON, and the trace context it was
-   * submitted in (its run, even after a restart, joins that trace).
+   * Stores a new queued job: writes its binary arguments as files, the rest as JSON, what the submission said about
+   * its input (file names, the client's preview) for `GET /v1/jobs/:id/input`, and the trace context it was submitted
+   * in (its run, even after a restart, joins that trace).
    */
   insert(
     id: string,
     plugin: string,
     tool: string,
     args: Record<string, unknown>,
+    meta: JobInputMeta = { parts: {}, preview: null },
     traceparent: string | null = null,
   ): JobRecord {
     const json: Record<string, unknown> = {};
     const files: Record<string, string> = {};
+    const input: StoredInput = { parts: {}, sizes: {}, preview: null };
     let n = 0;
     for (const [key, value] of Object.entries(args)) {
       if (value instanceof Uint8Array) {
@@ -150,9 +163,17 @@ export class JobStore {
         const file = `input-${n++}.bin`;
         writeFileSync(path.join(dir, file), value);
         files[key] = file;
+        input.sizes[key] = value.byteLength;
+        if (meta.parts[key]) input.parts[key] = meta.parts[key];
       } else {
         json[key] = value;
       }
+    }
+    if (meta.preview) {
+      const dir = this.#jobDir(id);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'preview'), meta.preview.bytes);
+      input.preview = { file: 'preview', contentType: meta.preview.contentType };
     }
     try {
       this.#stmts.insert.run({
@@ -161,6 +182,7 @@ export class JobStore {
         tool,
         args_json: JSON.stringify(json),
         files_json: JSON.stringify(files),
+        input_json: JSON.stringify(input),
         created_at: nowIso(),
         traceparent,
       });
@@ -189,6 +211,29 @@ export class JobStore {
   /** The W3C trace context the job was submitted in, or null. */
   traceparent(id: string): string | null {
     return this.#stmts.get.get(id)?.traceparent ?? null;
+  }
+
+  /** What the job ran on; null if unknown. Jobs stored before inputs were kept list their args and no files. */
+  input(id: string): JobInput | null {
+    const row = this.#stmts.get.get(id);
+    if (!row) return null;
+    const stored = row.input_json ? (JSON.parse(row.input_json) as StoredInput) : null;
+    let preview: string | null = null;
+    if (stored?.preview) {
+      try {
+        const bytes = readFileSync(path.join(this.#jobDir(id), stored.preview.file));
+        preview = `data:${stored.preview.contentType};base64,${bytes.toString('base64')}`;
+      } catch {
+        preview = null; // removed with the job's files
+      }
+    }
+    return {
+      job_id: id,
+      kept: true,
+      args: JSON.parse(row.args_json) as Record<string, unknown>,
+      files: inputFiles(stored?.sizes ?? {}, stored?.parts ?? {}),
+      preview,
+    };
   }
 
   /** queued → running; false if the job was not queued any more (e.g. cancelled meanwhile). */
