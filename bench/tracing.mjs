@@ -69,8 +69,9 @@ if (values.child) {
 }
 
 async function startSink() {
+  // Its stdin is a pipe: when this process ends, however it ends, the sink sees it close and exits.
   const child = spawn(process.execPath, [path.join(root, 'bench/lib/otlp-sink.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   child.stdout.setEncoding('utf8');
   const [url] = await once(child.stdout, 'data');

@@ -13,6 +13,8 @@ const server = createServer((req, res) => {
   });
 });
 server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
+// Dies with the benchmark that started it, even when that one fails: its stdin closes.
+process.stdin.on('end', () => process.exit(0)).resume();
 process.on('SIGTERM', () => {
   console.log(`spans ${spans}`);
   process.exit(0);
