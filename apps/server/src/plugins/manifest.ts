@@ -1,23 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import semver from 'semver';
 import { z } from 'zod';
-import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
 import { limitsShape } from '../config/schema.js';
+import { fallbackId, modelSchema, PLUGIN_ID, schemaChecker, type ManifestResult } from './manifest-common.js';
+import { isPythonFolder, readPythonManifest } from './python-manifest.js';
 
-export const PLUGIN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-const modelSchema = z
-  .object({
-    path: z.string().min(1),
-    package: z.string().min(1).optional(),
-    format: ModelFormatSchema.default('any'),
-    minBytes: z.number().int().min(0).default(16),
-    sha256: Sha256Schema.nullable().default(null),
-    hint: z.string().optional(),
-  })
-  .strict();
+export { fallbackId, PLUGIN_ID, type Manifest, type ManifestResult, type PythonManifest } from './manifest-common.js';
 
 const bastionSchema = z
   .object({
@@ -48,9 +37,6 @@ const bastionSchema = z
   })
   .strict();
 
-/** Compiles option schemas only to prove they are valid JSON Schema; the same settings as tool argument checks. */
-const schemaChecker = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-
 const packageSchema = z.object({
   name: z.string().min(1, 'must be a non-empty string'),
   version: z.string().optional(),
@@ -60,41 +46,16 @@ const packageSchema = z.object({
   bastion: bastionSchema,
 });
 
-/** A plugin folder's static facts, checked without running its code. */
-export interface Manifest {
-  id: string;
-  version: string | null;
-  description: string | null;
-  /** Absolute path of the entry module, inside the plugin folder. */
-  entry: string;
-  requires: Requirements;
-  /** Limits declared by the plugin (operator overrides are applied later). */
-  limits: Partial<Limits>;
-  /** Host versions the plugin works with (`bastion.engines.bastion`, an npm semver range), or null for any. */
-  engines: string | null;
-  /** JSON Schema of the operator's `plugins.<id>.options` (`bastion.options`), or null when undeclared. */
-  optionsSchema: Record<string, unknown> | null;
-}
-
-export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; id: string; problems: string[] };
-
-/** Best-effort id for a folder whose manifest is broken: stable and always a valid id. */
-export function fallbackId(folder: string): string {
-  const cleaned = path
-    .basename(folder)
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[-_]+/, '')
-    .slice(0, 64);
-  return cleaned || 'plugin';
-}
-
 function idFromName(name: string): string {
   return name.replace(/^@[^/]+\//, '');
 }
 
-/** Reads and validates `<folder>/package.json`, listing every problem at once. */
+/**
+ * Reads and validates a plugin folder's manifest, listing every problem at once: `pyproject.toml` for a Python
+ * plugin (see python-manifest.ts), else `package.json`.
+ */
 export function readManifest(folder: string): ManifestResult {
+  if (isPythonFolder(folder)) return readPythonManifest(folder);
   const file = path.join(folder, 'package.json');
   let raw: unknown;
   try {
@@ -168,6 +129,7 @@ export function readManifest(folder: string): ManifestResult {
       limits: pkg.bastion.limits,
       engines: pkg.bastion.engines.bastion ?? null,
       optionsSchema: pkg.bastion.options ?? null,
+      python: null,
     },
   };
 }

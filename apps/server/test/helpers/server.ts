@@ -29,6 +29,8 @@ export async function startTestServer(
     dataDir?: string;
     /** How the GPU probe looks (see gpu.ts helpers); default: this machine's real nvidia-smi and driver. */
     gpu?: GpuProbeOptions;
+    /** Receives every server log line (its `msg`), at level info, for tests that check what is logged. */
+    logSink?: (line: string) => void;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'bastion-test-'));
@@ -41,7 +43,12 @@ export async function startTestServer(
     ...opts.config,
   });
   const server = await createServer(config, {
-    logger: pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
+    logger: opts.logSink
+      ? pino(
+          { level: 'info' },
+          { write: (line: string) => opts.logSink?.((JSON.parse(line) as { msg?: string }).msg ?? line) },
+        )
+      : pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
     ...(opts.gpu ? { gpu: opts.gpu } : {}),
   });
   await server.loaded;
