@@ -13,7 +13,6 @@ class AnalysisResult:
     confidence: float = 0.0
     language: Optional[str] = None
     error: Optional[str] = None
-    extra: Optional[Dict[str, Any]] = None
 
 
 @dataclasses.dataclass
