@@ -69,7 +69,8 @@ export async function checkRequirements(manifest: Manifest, opts: CheckOptions):
       }
       base = dir;
     }
-    const file = path.join(base, model.path);
+    // resolve: a Python plugin may name a system data file by absolute path (Node manifests may not).
+    const file = path.resolve(base, model.path);
     const result = await checkModelFile(file, model);
     if (!result.ok) {
       const shown = model.package ? `${model.package}/${model.path}` : model.path;
