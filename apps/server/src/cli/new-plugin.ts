@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { SERVER_ROOT } from '../paths.js';
+import { PYTHON_DIR, SERVER_ROOT } from '../paths.js';
 import { HOST_VERSION } from '../plugins/host-checks.js';
 import { PLUGIN_ID } from '../plugins/manifest.js';
+import { scaffoldPythonFiles } from './scaffold-python.js';
 import { scaffoldFiles } from './scaffold-template.js';
 
 /** The folder of an installed package, or null when it does not resolve from `from`. */
@@ -38,16 +39,21 @@ function linkHostPackages(folder: string): string[] {
   return linked;
 }
 
-/** `bastion new-plugin NAME [--dir DIR]`: a working plugin folder with a test, ready for `npm test`. */
+/**
+ * `bastion new-plugin NAME [--dir DIR] [--python]`: a working plugin folder with a test, ready for `npm test`
+ * (or, with --python, a native Python plugin ready for `python3 -m unittest`).
+ */
 export async function newPlugin(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { dir: { type: 'string' } },
+    options: { dir: { type: 'string' }, python: { type: 'boolean', default: false } },
     allowPositionals: true,
   });
   const name = positionals[0];
   if (!name || !PLUGIN_ID.test(name)) {
-    console.error('usage: bastion new-plugin NAME [--dir DIR]   (NAME must match ^[a-z0-9][a-z0-9_-]{0,63}$)');
+    console.error(
+      'usage: bastion new-plugin NAME [--dir DIR] [--python]   (NAME must match ^[a-z0-9][a-z0-9_-]{0,63}$)',
+    );
     return 1;
   }
   const folder = path.resolve(values.dir ?? '.', name);
@@ -55,15 +61,19 @@ export async function newPlugin(argv: string[]): Promise<number> {
     console.error(`new-plugin: ${folder} already exists; choose another NAME or --dir`);
     return 1;
   }
-  const files = scaffoldFiles(name, HOST_VERSION);
+  const files = values.python ? scaffoldPythonFiles(name, HOST_VERSION, PYTHON_DIR) : scaffoldFiles(name, HOST_VERSION);
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
     writeFileSync(path.join(folder, rel), text);
   }
-  const linked = linkHostPackages(folder);
   const rel = path.relative(process.cwd(), folder);
   const shown = rel.startsWith('..') ? folder : rel || '.';
   console.log(`created ${folder}`);
+  if (values.python) {
+    console.log(`next: cd ${shown} && python3 -m unittest        (then: bastion check-plugin ${shown})`);
+    return 0;
+  }
+  const linked = linkHostPackages(folder);
   if (linked.length) console.log(`linked ${linked.join(' and ')} from this host into ${shown}/node_modules`);
   console.log(`next: cd ${shown} && npm test        (then: bastion check-plugin ${shown})`);
   return 0;

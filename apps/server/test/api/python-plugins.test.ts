@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { HealthRecord, JobRecord } from '@bastion/protocol';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditServer } from '../../src/cli/audit.js';
 import { noGpu } from '../helpers/gpu.js';
 import { pythonFixtureSubset } from '../helpers/python.js';
 import { expectStillServing, runTool, startTestServer, type TestServer } from '../helpers/server.js';
@@ -125,6 +126,15 @@ describe('Python plugins over REST, MCP, jobs and the stream', () => {
     expect([h.state, h.reason_code]).toEqual(['UNAVAILABLE', 'DEPENDENCY_MISSING']);
     expect(h.reason).toMatch(/pydantic>=2\.0\.0 required, 1\.\d+\.\d+ installed/);
     expect(h.reason).toMatch(/ignoreVersions/);
+  });
+
+  it('bastion audit checks a server with Python plugins: the contract holds, the unavailable one is flagged', async () => {
+    const report = await auditServer(t.url);
+    expect(report.errors).toBe(0);
+    expect(report.plugins).toBe(4);
+    expect(report.findings).toEqual([
+      expect.objectContaining({ check: 'plugin-unavailable', plugin: 'needs_pydantic2' }),
+    ]);
   });
 });
 
