@@ -21,27 +21,26 @@ class Link:
     def __init__(self, fd: int = 3) -> None:
         self._sock = socket.socket(fileno=fd)
         self._lock = threading.Lock()
+        self._buf = bytearray()
 
-    def _recv_exact(self, n: int) -> Optional[bytes]:
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            k = self._sock.recv_into(view[got:], n - got)
-            if k == 0:
-                return None
-            got += k
-        return bytes(buf)
+    def _fill(self, need: int) -> bool:
+        """Reads until `need` bytes are buffered (one recv usually brings a whole frame, often several)."""
+        while len(self._buf) < need:
+            chunk = self._sock.recv(max(65536, need - len(self._buf)))
+            if not chunk:
+                return False
+            self._buf += chunk
+        return True
 
     def read(self) -> Optional[Dict[str, Any]]:
         """The next message from the host, binary arguments as `bytes`; None once the host is gone."""
-        prefix = self._recv_exact(4)
-        if prefix is None:
+        if not self._fill(4):
             return None
-        (length,) = _U32.unpack(prefix)
-        body = self._recv_exact(length)
-        if body is None or length < 4:
+        (length,) = _U32.unpack_from(self._buf, 0)
+        if length < 4 or not self._fill(4 + length):
             return None
+        body = bytes(self._buf[4 : 4 + length])
+        del self._buf[: 4 + length]
         (header_len,) = _U32.unpack_from(body, 0)
         msg = json.loads(body[4 : 4 + header_len].decode("utf-8"))
         bins = msg.pop("bin", None) if isinstance(msg, dict) else None
