@@ -13,20 +13,21 @@ import logging
 import os
 import sys
 import threading
-import time
 from typing import Any, Deque, Dict, Optional
 
 from bastion_plugin import Context
 
 from . import plugin_def
-from .encode import describe, encode_result, format_log
+from .encode import clip, describe, encode_result, format_log
+from .rates import WorkerRates
 from .wire import Link
 
-MAX_DETAILS_CHARS = 64 * 1024
-# Worker-side rate limits, so a plugin reporting per pixel or logging in a loop cannot flood the host.
-PROGRESS_EVERY_S = 0.05
-LOG_LINES_PER_WINDOW = 200
-LOG_WINDOW_S = 10.0
+MAX_DETAILS_BYTES = 64 * 1024
+# Bounds of the protocol (packages/protocol/src/worker-limits.ts): the host refuses what breaks them.
+MAX_DETAILS_DEPTH = 30  # the host takes 32 (MAX_DETAILS_DEPTH)
+MAX_STAGE_CHARS = 100  # the host takes 200 UTF-16 units
+MAX_TOOLS = 256
+MAX_TOOL_NAME = 128
 OUT_OF_MEMORY_EXIT = 86
 
 
@@ -36,7 +37,6 @@ class _Call:
         self.tool: str = msg["tool"]
         self.args: Dict[str, Any] = msg["args"]
         self.signal = threading.Event()
-        self.last_progress_at = 0.0
         self.last_pct = -1.0
 
 
@@ -52,9 +52,7 @@ class Worker:
         self.config: Dict[str, Any] = {}
         self.state: Any = None
         self.max_result = 16 * 1024 * 1024
-        self.log_window_start = time.monotonic()
-        self.log_count = 0
-        self.log_suppressed = 0
+        self.rates = WorkerRates()
 
     # ---- host messages (reader thread) ----
 
@@ -106,18 +104,9 @@ class Worker:
                 self.dispose()
 
     def log(self, *parts: Any) -> None:
-        now = time.monotonic()
-        if now - self.log_window_start > LOG_WINDOW_S:
-            if self.log_suppressed:
-                self.link.send({"type": "log", "line": f"({self.log_suppressed} log lines suppressed)"})
-            self.log_window_start = now
-            self.log_count = 0
-            self.log_suppressed = 0
-        self.log_count += 1
-        if self.log_count > LOG_LINES_PER_WINDOW:
-            self.log_suppressed += 1
-            return
-        self.link.send({"type": "log", "line": format_log(list(parts))})
+        line = self.rates.log_line(format_log(list(parts)))
+        if line is not None:
+            self.link.send({"type": "log", "line": clip(line)})
 
     def _context(self, call: Optional[_Call] = None) -> Context:
         if call is None:
@@ -164,6 +153,11 @@ class Worker:
                 return
         try:
             self.tools = plugin.read_tools()
+            if len(self.tools) > MAX_TOOLS:
+                raise plugin_def.LoadError("IMPORT_ERROR", f"{len(self.tools)} tools; a plugin may declare {MAX_TOOLS}")
+            for name in self.tools:
+                if not 0 < len(name) <= MAX_TOOL_NAME:
+                    raise plugin_def.LoadError("IMPORT_ERROR", f"tool name {name[:40]!r}… must be 1-{MAX_TOOL_NAME} characters")
             infos = plugin_def.tool_infos(self.tools)
         except plugin_def.LoadError as err:
             self.link.send({"type": "load_error", "code": err.code, "message": str(err)})
@@ -180,20 +174,19 @@ class Worker:
             n = float(pct)
         except (TypeError, ValueError):
             n = 0.0
-        clamped = max(0.0, min(100.0, n if n == n else 0.0))
-        now = time.monotonic()
-        if clamped == call.last_pct and stage is None:
+        clamped = max(0.0, min(100.0, n if n == n and n not in (float("inf"), float("-inf")) else 0.0))
+        if self.current is not call or (clamped == call.last_pct and stage is None):
             return
-        if now - call.last_progress_at < PROGRESS_EVERY_S and clamped != 100:
+        if not self.rates.progress():
             return
-        call.last_progress_at = now
         call.last_pct = clamped
         value = int(clamped) if clamped.is_integer() else clamped
-        self.link.send(
-            {"type": "progress", "id": call.id, "pct": value, "stage": stage if isinstance(stage, str) else None}
-        )
+        label = clip(stage, MAX_STAGE_CHARS) if isinstance(stage, str) else None
+        self.link.send({"type": "progress", "id": call.id, "pct": value, "stage": label})
 
     def _partial(self, call: _Call, result: Any) -> None:
+        if self.current is not call or not self.rates.partial():
+            return
         text, why = encode_result(result, self.max_result)
         if text is not None:
             self.link.send({"type": "partial", "id": call.id}, text)
@@ -241,7 +234,7 @@ class Worker:
             }
             details = getattr(err, "details", None)
             if details is not None:
-                text, _ = encode_result(details, MAX_DETAILS_CHARS)
+                text, _ = encode_result(details, MAX_DETAILS_BYTES, MAX_DETAILS_DEPTH)
                 if text is not None:
                     msg["detailsJson"] = text
             return msg

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import { z } from 'zod';
 import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
+import { createSchemaAjv } from '../runner/schemas/schema-ajv.js';
+import { schemaRuleProblem } from '../runner/schemas/schema-rules.js';
 
 /** What Node and Python manifests share: the id rule, model entries, option schemas and the result shape. */
 
@@ -18,8 +19,26 @@ export const modelSchema = z
   })
   .strict();
 
-/** Compiles option schemas only to prove they are valid JSON Schema; the same settings as tool argument checks. */
-export const schemaChecker = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+/**
+ * Checks option schemas against the JSON Schema meta-schema and the host's rules, without compiling them: a
+ * compile of an untrusted schema runs off the event loop, at load (runner/schemas/).
+ */
+const schemaChecker = createSchemaAjv({ source: false });
+
+/** Why an option schema is refused (text to follow the field's name), or null when it is fine. */
+export function optionsSchemaProblem(schema: Record<string, unknown>): string | null {
+  try {
+    const rule = schemaRuleProblem(schema);
+    if (rule) return ` ${rule}`;
+    if (!schemaChecker.validateSchema(schema)) {
+      const e = schemaChecker.errors?.[0];
+      return `: not a valid JSON Schema: ${e ? `${e.instancePath || '/'} ${e.message ?? e.keyword}` : 'invalid'}`;
+    }
+    return null;
+  } catch (err) {
+    return `: not a valid JSON Schema: ${(err as Error).message}`;
+  }
+}
 
 /** A plugin folder's static facts, checked without running its code. */
 export interface Manifest {

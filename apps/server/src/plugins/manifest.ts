@@ -3,7 +3,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
 import { limitsShape } from '../config/schema.js';
-import { fallbackId, modelSchema, PLUGIN_ID, schemaChecker, type ManifestResult } from './manifest-common.js';
+import { fallbackId, modelSchema, optionsSchemaProblem, PLUGIN_ID, type ManifestResult } from './manifest-common.js';
 import { isPythonFolder, readPythonManifest } from './python-manifest.js';
 
 export { fallbackId, PLUGIN_ID, type Manifest, type ManifestResult, type PythonManifest } from './manifest-common.js';
@@ -97,11 +97,8 @@ export function readManifest(folder: string): ManifestResult {
     }
   }
   if (pkg.bastion.options) {
-    try {
-      schemaChecker.compile(pkg.bastion.options);
-    } catch (err) {
-      problems.push(`package.json bastion.options: not a valid JSON Schema: ${(err as Error).message}`);
-    }
+    const problem = optionsSchemaProblem(pkg.bastion.options);
+    if (problem) problems.push(`package.json bastion.options${problem}`);
   }
   if (problems.length) return { ok: false, id: PLUGIN_ID.test(id) ? id : guessId, problems };
   const { requires } = pkg.bastion;

@@ -4,7 +4,7 @@ import semver from 'semver';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { limitsShape } from '../config/schema.js';
-import { fallbackId, modelSchema, PLUGIN_ID, schemaChecker, type ManifestResult } from './manifest-common.js';
+import { fallbackId, modelSchema, optionsSchemaProblem, PLUGIN_ID, type ManifestResult } from './manifest-common.js';
 
 /** `package.module:NAME`, the form of both a native entry and a ForgeSyte entry point. */
 const ENTRY = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$/;
@@ -129,11 +129,8 @@ export function readPythonManifest(folder: string): ManifestResult {
     }
   }
   if (b.options) {
-    try {
-      schemaChecker.compile(b.options);
-    } catch (err) {
-      problems.push(`pyproject.toml tool.bastion.options: not a valid JSON Schema: ${(err as Error).message}`);
-    }
+    const problem = optionsSchemaProblem(b.options);
+    if (problem) problems.push(`pyproject.toml tool.bastion.options${problem}`);
   }
   if (problems.length) return { ok: false, id: PLUGIN_ID.test(id) ? id : guessId, problems };
   return {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { HealthRecord } from '@bastion/protocol';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noGpu } from '../helpers/gpu.js';
 import { pythonFixtureSubset } from '../helpers/python.js';
@@ -38,7 +39,14 @@ describe('Python failure fixtures', () => {
       'py-old-dependency',
       'py-wrong-python',
     ]);
-    t = await startTestServer({ gpu: noGpu(), pluginsDirs: [dir], logSink: (line) => logs.push(line) });
+    t = await startTestServer({
+      gpu: noGpu(),
+      pluginsDirs: [dir],
+      logger: pino(
+        { level: 'info' },
+        { write: (line: string) => logs.push((JSON.parse(line) as { msg: string }).msg) },
+      ),
+    });
   }, 60_000);
   afterAll(async () => {
     await t.close();
@@ -121,6 +129,7 @@ describe('Python failure fixtures', () => {
       ['raw_bytes', 502, 'INVALID_OUTPUT', /result\.items\[1\]\.data is binary data/],
       ['a_set', 502, 'INVALID_OUTPUT', /result\.tags is a set/],
       ['an_object', 502, 'INVALID_OUTPUT', /result\.thing is an object of type Weird/],
+      ['wrong_shape', 502, 'INVALID_OUTPUT', /outputSchema: \/text/],
     ];
     for (const [tool, status, code, message] of errors) {
       it(`${tool} → ${status} ${code}, the plugin stays available`, async () => {
