@@ -151,8 +151,13 @@ def forgesyte(cls: Any) -> LoadedPlugin:
     def read_tools() -> Dict[str, Tool]:
         instance = holder["instance"]
         tools = getattr(instance, "tools", None)
+        if not isinstance(tools, dict) and callable(getattr(instance, "analyze", None)):
+            return _legacy_tools(instance)
         if not isinstance(tools, dict):
-            raise LoadError("IMPORT_ERROR", f"{cls.__name__} is not a ForgeSyte BasePlugin: it has no `tools` dict")
+            raise LoadError(
+                "IMPORT_ERROR",
+                f"{cls.__name__} is not a ForgeSyte plugin: it has neither a `tools` dict nor an analyze() method",
+            )
         out: Dict[str, Tool] = {}
         for name, meta in tools.items():
             meta = meta if isinstance(meta, dict) else {}
@@ -177,6 +182,22 @@ def forgesyte(cls: Any) -> LoadedPlugin:
     plugin.dispose = dispose
     plugin.read_tools = read_tools
     return plugin
+
+
+def _legacy_tools(instance: Any) -> Dict[str, Tool]:
+    """ForgeSyte's older plugin form: `analyze(image_bytes, options)` and no tools dict; one tool, `analyze`."""
+    description = getattr(instance, "description", None)
+    schema = {
+        "type": "object",
+        "properties": {"image_bytes": dict(BINARY), "options": {"type": "object"}},
+        "required": ["image_bytes"],
+    }
+
+    def call(args: Dict[str, Any], _ctx: Any, _progress: Any) -> Any:
+        return instance.analyze(args["image_bytes"], args.get("options"))
+
+    text = description if isinstance(description, str) else f"analyze() of {type(instance).__name__}"
+    return {"analyze": Tool("analyze", text, schema, None, call)}
 
 
 def _forgesyte_call(name: str, run_tool: Any, handler: Any, wants_progress: bool) -> Callable:

@@ -24,7 +24,7 @@ describe('Python plugins over REST, MCP, jobs and the stream', () => {
     (await t.server.app.inject({ method: 'GET', url: `/v1/plugins/${name}/health` })).json<HealthRecord>();
 
   beforeAll(async () => {
-    dir = pythonFixtureSubset(['py-ok', 'forgesyte-style', 'forgesyte-pydantic2']);
+    dir = pythonFixtureSubset(['py-ok', 'forgesyte-style', 'forgesyte-pydantic2', 'forgesyte-legacy']);
     t = await startTestServer({
       gpu: noGpu(),
       pluginsDirs: [dir],
@@ -71,6 +71,15 @@ describe('Python plugins over REST, MCP, jobs and the stream', () => {
       'RuntimeError: model exploded',
     ]);
     await expectStillServing(t.server);
+  });
+
+  it("a ForgeSyte plugin in the older analyze() form answers as one tool, 'analyze'", async () => {
+    const call = await runTool(t.server, 'byte_counter', 'analyze', {
+      image_bytes: PIXELS.toString('base64'),
+      options: { lang: 'eng' },
+    });
+    expect(call.status).toBe(200);
+    expect(call.body.result).toEqual({ text: '4 bytes', blocks: [], confidence: 1, language: 'eng', error: null });
   });
 
   it('MCP: lists and calls the Python tools', async () => {
@@ -131,7 +140,7 @@ describe('Python plugins over REST, MCP, jobs and the stream', () => {
   it('bastion audit checks a server with Python plugins: the contract holds, the unavailable one is flagged', async () => {
     const report = await auditServer(t.url);
     expect(report.errors).toBe(0);
-    expect(report.plugins).toBe(4);
+    expect(report.plugins).toBe(5);
     expect(report.findings).toEqual([
       expect.objectContaining({ check: 'plugin-unavailable', plugin: 'needs_pydantic2' }),
     ]);
