@@ -17,12 +17,13 @@ export interface WorkerProgram {
 
 /**
  * The program of one worker. Node gets its heap capped at memoryMb (a V8 OOM is then recognised from stderr);
- * Python gets `-I` (no PYTHON* variables, no user site, no script folder on sys.path), `-u` (unbuffered, so its
- * output reaches the log as it is written) and `-X faulthandler` is enabled by the runner itself.
+ * Python gets `-I` (no PYTHON* variables, no user site, no script folder on sys.path), `-B` (writes no bytecode
+ * into plugin folders) and `-u` (unbuffered, so its output reaches the log as it is written); the runner enables
+ * faulthandler itself.
  */
 export function workerProgram(runtime: WorkerRuntime, memoryMb: number): WorkerProgram {
   if (runtime.kind === 'python') {
-    return { argv: [runtime.executable, '-I', '-u', PYTHON_WORKER], entry: PYTHON_WORKER };
+    return { argv: [runtime.executable, '-I', '-B', '-u', PYTHON_WORKER], entry: PYTHON_WORKER };
   }
   return { argv: [process.execPath, `--max-old-space-size=${memoryMb}`, WORKER_ENTRY], entry: WORKER_ENTRY };
 }
