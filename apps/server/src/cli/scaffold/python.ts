@@ -1,9 +1,22 @@
+import { PYTHON_DIR } from '../../paths.js';
+import type { ScaffoldTemplate } from './template.js';
+
 /**
- * The files of a new native Python plugin (`bastion new-plugin NAME --python`), by path relative to its folder.
- * `sdkDir` is where this host's Python SDK (`bastion_plugin`) lives: the plugin's own tests import it from there,
- * as the server's workers do (it is not on PyPI).
+ * `bastion new-plugin NAME --python`: a native Python plugin (pyproject.toml, `[tool.bastion]`) whose own
+ * `python3 -m unittest` passes untouched.
  */
-export function scaffoldPythonFiles(name: string, hostVersion: string, sdkDir: string): Record<string, string> {
+export const pythonTemplate: ScaffoldTemplate = {
+  flag: 'python',
+  firstSteps: 'python3 -m unittest',
+  thenSteps: 'bastion check-plugin .',
+  files: ({ name, hostVersion }) => pythonFiles(name, hostVersion, PYTHON_DIR),
+};
+
+/**
+ * The files by path relative to the folder. `sdkDir` is where this host's Python SDK (`bastion_plugin`) lives: the
+ * plugin's own tests import it from there, as the server's workers do (it is not on PyPI).
+ */
+function pythonFiles(name: string, hostVersion: string, sdkDir: string): Record<string, string> {
   const mod = /^[0-9]/.test(name) ? `plugin_${name.replace(/-/g, '_')}` : name.replace(/-/g, '_');
   return {
     'pyproject.toml': `[project]
