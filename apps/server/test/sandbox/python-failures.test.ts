@@ -38,6 +38,8 @@ describe('Python failure fixtures', () => {
       'py-missing-module',
       'py-old-dependency',
       'py-wrong-python',
+      'py-forges-ipc',
+      'py-forges-answer',
     ]);
     t = await startTestServer({
       gpu: noGpu(),
@@ -169,10 +171,12 @@ describe('Python failure fixtures', () => {
       ['py-memory-hog', 502, 'PLUGIN_MEMORY_LIMIT', /160 MB/],
       ['py-memory-error', 502, 'PLUGIN_MEMORY_LIMIT', /MemoryError/],
       ['py-children', 504, 'PLUGIN_TIMEOUT', /2000 ms/],
+      ['py-forges-ipc', 502, 'PLUGIN_CRASHED', /IPC protocol \(a header that is not JSON\)/],
+      ['py-forges-answer', 502, 'PLUGIN_CRASHED', /IPC protocol|protocol/],
     ];
     for (const [plugin, status, code, message] of cases) {
       it(`${plugin} → ${status} ${code}, FAILED`, async () => {
-        const call = await runTool(t.server, plugin, 'run');
+        const call = await runTool(t.server, plugin, plugin === 'py-forges-answer' ? 'forge_answer' : 'run');
         expect(call.status).toBe(status);
         expect(call.body.error?.code).toBe(code);
         expect(call.body.error?.message).toMatch(message);
