@@ -25,3 +25,8 @@ export const WORKER_ENTRY = path.join(SERVER_ROOT, 'dist', 'sandbox', 'worker', 
 
 /** The repository's bundled plugins. */
 export const BUNDLED_PLUGINS_DIR = path.resolve(SERVER_ROOT, '..', '..', 'plugins');
+
+/** The Python worker's runner, SDK (`bastion_plugin`) and ForgeSyte compatibility modules: plain stdlib Python. */
+export const PYTHON_DIR = path.join(SERVER_ROOT, 'python');
+export const PYTHON_WORKER = path.join(PYTHON_DIR, 'worker.py');
+export const PYTHON_PROBE = path.join(PYTHON_DIR, 'probe.py');

@@ -75,6 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))('bundled plugins end to end (chromium, fa
           plugins: {
             ocr: { enabled: false },
             'video-tracker': { enabled: false },
+            'face-detection': { enabled: false },
           },
         },
       },

@@ -45,7 +45,11 @@ export const ERROR_CODES = {
   VALIDATION_ERROR: { http: null, kind: 'load', summary: 'validate() threw or rejected' },
   LOAD_TIMEOUT: { http: null, kind: 'load', summary: 'Import + init + validate exceeded loadTimeoutMs' },
   LOAD_CRASHED: { http: null, kind: 'load', summary: 'The worker died while loading' },
-  DEPENDENCY_MISSING: { http: null, kind: 'load', summary: 'A required npm package does not resolve' },
+  DEPENDENCY_MISSING: {
+    http: null,
+    kind: 'load',
+    summary: 'A required npm package, Python interpreter, module or distribution is missing or out of range',
+  },
   BINARY_MISSING: { http: null, kind: 'load', summary: 'A required binary is not on PATH' },
   MODEL_MISSING: { http: null, kind: 'load', summary: 'A required model file is missing or unreadable' },
   MODEL_CORRUPT: { http: null, kind: 'load', summary: 'A model file is too small, has the wrong format or checksum' },

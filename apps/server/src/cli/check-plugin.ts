@@ -8,6 +8,8 @@ import type { WorkerDeath } from '../sandbox/death.js';
 import { detectIsolation } from '../sandbox/isolation.js';
 import { LoadFailure } from '../sandbox/load-failure.js';
 import { createWorkerFactory } from '../sandbox/worker-factory.js';
+import { DEFAULT_PYTHON, NODE_RUNTIME } from '../sandbox/runtime.js';
+import { gpuDeviceNodes } from '../plugins/checks/gpu.js';
 
 /** One result of `bastion check-plugin`: a stage that passed, failed, or only warned. */
 export interface Finding {
@@ -62,6 +64,10 @@ export async function inspectPlugin(folder: string): Promise<Finding[]> {
     pluginId: manifest.id,
     folder,
     entry: manifest.entry,
+    runtime: manifest.python
+      ? { kind: 'python', executable: manifest.python.executable ?? DEFAULT_PYTHON }
+      : NODE_RUNTIME,
+    devices: manifest.requires.gpu ? gpuDeviceNodes() : [],
     network: manifest.requires.network,
     limits: resolveLimits(manifest, undefined),
     isolation,

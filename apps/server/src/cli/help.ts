@@ -45,7 +45,7 @@ then loads it once in the sandbox. Exit 1 when the server would not make it avai
 options:
   --json        print the stages as JSON
   -h, --help    show this help`,
-  'new-plugin': `usage: bastion new-plugin NAME [--dir DIR] [--typescript]
+  'new-plugin': `usage: bastion new-plugin NAME [--dir DIR] [--typescript | --python]
 
 Scaffolds a plugin folder DIR/NAME with a tool, a test and the SDK and testkit wired in; then
 'cd DIR/NAME && npm install && npm test'. NAME must match ^[a-z0-9][a-z0-9_-]{0,63}$.
@@ -53,6 +53,7 @@ Scaffolds a plugin folder DIR/NAME with a tool, a test and the SDK and testkit w
 options:
   --dir DIR       where to create the folder (default: the current folder)
   --typescript    a TypeScript plugin (tsconfig, build to dist/, types inferred from the schemas)
+  --python        a native Python plugin (pyproject.toml; 'python3 -m unittest' runs its test)
   -h, --help      show this help`,
 } as const;
 

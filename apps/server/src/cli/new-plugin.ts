@@ -8,7 +8,7 @@ import { TEMPLATES } from './scaffold/templates.js';
 
 const USAGE = `usage: bastion new-plugin NAME [--dir DIR] [${TEMPLATES.flatMap((t) => (t.flag ? [`--${t.flag}`] : [])).join(' | ')}]   (NAME must match ^[a-z0-9][a-z0-9_-]{0,63}$)`;
 
-/** `bastion new-plugin NAME [--dir DIR] [--typescript]`: a working plugin folder with a test. */
+/** `bastion new-plugin NAME [--dir DIR] [--typescript | --python]`: a working plugin folder with a test. */
 export async function newPlugin(argv: string[]): Promise<number> {
   const flags = Object.fromEntries(TEMPLATES.flatMap((t) => (t.flag ? [[t.flag, { type: 'boolean' as const }]] : [])));
   let parsed;
@@ -43,6 +43,8 @@ export async function newPlugin(argv: string[]): Promise<number> {
   const rel = path.relative(process.cwd(), folder);
   const shown = rel.startsWith('..') ? folder : rel || '.';
   console.log(`created ${folder}`);
-  console.log(`next: cd ${shown} && ${template.firstSteps}     (then: npm run check, npm run serve)`);
+  console.log(
+    `next: cd ${shown} && ${template.firstSteps}     (then: ${template.thenSteps ?? 'npm run check, npm run serve'})`,
+  );
   return 0;
 }

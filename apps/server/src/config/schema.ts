@@ -14,6 +14,11 @@ export const pluginOverridesSchema = z
     allowCpu: z.boolean().default(false),
     /** Free-form settings handed to the plugin as `ctx.config`. */
     options: z.record(z.string(), z.unknown()).default({}),
+    /** Python plugins: the interpreter to use (e.g. a venv's bin/python), and loading despite unmet version ranges. */
+    python: z
+      .object({ executable: z.string().min(1).optional(), ignoreVersions: z.boolean().default(false) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type PluginOverrides = z.infer<typeof pluginOverridesSchema>;

@@ -6,9 +6,11 @@ import type { IsolationInfo } from '../sandbox/isolation.js';
 import { LoadFailure } from '../sandbox/load-failure.js';
 import type { LogSink } from '../sandbox/log-relay.js';
 import { PluginPool, type StopCause } from '../sandbox/pool.js';
+import { createPythonProbe } from '../sandbox/python-probe.js';
+import { DEFAULT_PYTHON, NODE_RUNTIME, type WorkerRuntime } from '../sandbox/runtime.js';
 import { createWorkerFactory } from '../sandbox/worker-factory.js';
 import { checkRequirements } from './checks/index.js';
-import { probeGpu, type GpuProbe, type GpuProbeOptions } from './checks/gpu.js';
+import { gpuDeviceNodes, probeGpu, type GpuProbe, type GpuProbeOptions } from './checks/gpu.js';
 import { discoverFolders } from './discovery.js';
 import { LOADS_AT_ONCE, LoadGate } from './load-gate.js';
 import { checkEngines, checkOptions } from './host-checks.js';
@@ -216,10 +218,28 @@ export class PluginManager {
       this.registry.transition(name, hostProblem.state, { cause, code: hostProblem.code, reason: hostProblem.reason });
       return;
     }
+    const hiddenDirs = [
+      path.resolve(this.config.dataDir),
+      ...[...this.#slots.values()].filter((s) => s !== slot).map((s) => s.folder),
+    ];
+    // Only plugins that declare a GPU see its device nodes.
+    const devices = manifest.requires.gpu ? gpuDeviceNodes(this.options.gpu?.deviceDir) : [];
+    const runtime: WorkerRuntime = manifest.python
+      ? { kind: 'python', executable: overrides?.python?.executable ?? manifest.python.executable ?? DEFAULT_PYTHON }
+      : NODE_RUNTIME;
     const problem = await checkRequirements(manifest, {
       folder: slot.folder,
       gpu: () => this.#gpu(),
       allowCpu: overrides?.allowCpu ?? false,
+      ...(runtime.kind === 'python'
+        ? {
+            python: {
+              executable: runtime.executable,
+              probe: createPythonProbe({ isolation: this.isolation, folder: slot.folder, hiddenDirs, devices }),
+              ignoreVersions: overrides?.python?.ignoreVersions ?? false,
+            },
+          }
+        : {}),
     });
     if (problem) {
       this.registry.transition(name, problem.state, { cause, code: problem.code, reason: problem.reason });
@@ -228,10 +248,6 @@ export class PluginManager {
     // Stopped while the checks ran: start no worker the shutdown would not see.
     if (this.#stopped) return;
     const generation = ++slot.generation;
-    const hiddenDirs = [
-      path.resolve(this.config.dataDir),
-      ...[...this.#slots.values()].filter((s) => s !== slot).map((s) => s.folder),
-    ];
     const pool = new PluginPool(
       name,
       limits,
@@ -239,6 +255,8 @@ export class PluginManager {
         pluginId: name,
         folder: slot.folder,
         entry: manifest.entry,
+        runtime,
+        devices,
         network: manifest.requires.network,
         limits,
         isolation: this.isolation,
@@ -266,7 +284,7 @@ export class PluginManager {
       const tools = await this.#loads.run(async () => {
         const declared = await pool.start();
         try {
-          return await loadTools(this.schemas, declared);
+          return await loadTools(this.schemas, declared, { checkOutputsInHost: runtime.kind === 'python' });
         } catch (err) {
           await pool.stop(0);
           throw err;

@@ -2,23 +2,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
-import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
 import { limitsShape } from '../config/schema.js';
-import { createSchemaAjv } from '../runner/schemas/schema-ajv.js';
-import { schemaRuleProblem } from '../runner/schemas/schema-rules.js';
+import { fallbackId, modelSchema, optionsSchemaProblem, PLUGIN_ID, type ManifestResult } from './manifest-common.js';
+import { isPythonFolder, readPythonManifest } from './python-manifest.js';
 
-export const PLUGIN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-const modelSchema = z
-  .object({
-    path: z.string().min(1),
-    package: z.string().min(1).optional(),
-    format: ModelFormatSchema.default('any'),
-    minBytes: z.number().int().min(0).default(16),
-    sha256: Sha256Schema.nullable().default(null),
-    hint: z.string().optional(),
-  })
-  .strict();
+export { fallbackId, PLUGIN_ID, type Manifest, type ManifestResult, type PythonManifest } from './manifest-common.js';
 
 const bastionSchema = z
   .object({
@@ -49,12 +37,6 @@ const bastionSchema = z
   })
   .strict();
 
-/**
- * Checks option schemas against the JSON Schema meta-schema and the host's rules, without compiling them: a
- * compile of an untrusted schema runs off the event loop, at load (runner/schemas/).
- */
-const schemaChecker = createSchemaAjv({ source: false });
-
 const packageSchema = z.object({
   name: z.string().min(1, 'must be a non-empty string'),
   version: z.string().optional(),
@@ -64,41 +46,16 @@ const packageSchema = z.object({
   bastion: bastionSchema,
 });
 
-/** A plugin folder's static facts, checked without running its code. */
-export interface Manifest {
-  id: string;
-  version: string | null;
-  description: string | null;
-  /** Absolute path of the entry module, inside the plugin folder. */
-  entry: string;
-  requires: Requirements;
-  /** Limits declared by the plugin (operator overrides are applied later). */
-  limits: Partial<Limits>;
-  /** Host versions the plugin works with (`bastion.engines.bastion`, an npm semver range), or null for any. */
-  engines: string | null;
-  /** JSON Schema of the operator's `plugins.<id>.options` (`bastion.options`), or null when undeclared. */
-  optionsSchema: Record<string, unknown> | null;
-}
-
-export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; id: string; problems: string[] };
-
-/** Best-effort id for a folder whose manifest is broken: stable and always a valid id. */
-export function fallbackId(folder: string): string {
-  const cleaned = path
-    .basename(folder)
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^[-_]+/, '')
-    .slice(0, 64);
-  return cleaned || 'plugin';
-}
-
 function idFromName(name: string): string {
   return name.replace(/^@[^/]+\//, '');
 }
 
-/** Reads and validates `<folder>/package.json`, listing every problem at once. */
+/**
+ * Reads and validates a plugin folder's manifest, listing every problem at once: `pyproject.toml` for a Python
+ * plugin (see python-manifest.ts), else `package.json`.
+ */
 export function readManifest(folder: string): ManifestResult {
+  if (isPythonFolder(folder)) return readPythonManifest(folder);
   const file = path.join(folder, 'package.json');
   let raw: unknown;
   try {
@@ -140,18 +97,8 @@ export function readManifest(folder: string): ManifestResult {
     }
   }
   if (pkg.bastion.options) {
-    try {
-      const rule = schemaRuleProblem(pkg.bastion.options);
-      if (rule) problems.push(`package.json bastion.options ${rule}`);
-      else if (!schemaChecker.validateSchema(pkg.bastion.options)) {
-        const e = schemaChecker.errors?.[0];
-        problems.push(
-          `package.json bastion.options: not a valid JSON Schema: ${e ? `${e.instancePath || '/'} ${e.message ?? e.keyword}` : 'invalid'}`,
-        );
-      }
-    } catch (err) {
-      problems.push(`package.json bastion.options: not a valid JSON Schema: ${(err as Error).message}`);
-    }
+    const problem = optionsSchemaProblem(pkg.bastion.options);
+    if (problem) problems.push(`package.json bastion.options${problem}`);
   }
   if (problems.length) return { ok: false, id: PLUGIN_ID.test(id) ? id : guessId, problems };
   const { requires } = pkg.bastion;
@@ -179,6 +126,7 @@ export function readManifest(folder: string): ManifestResult {
       limits: pkg.bastion.limits,
       engines: pkg.bastion.engines.bastion ?? null,
       optionsSchema: pkg.bastion.options ?? null,
+      python: null,
     },
   };
 }

@@ -9,6 +9,11 @@ export interface LoadedTool extends WorkerToolInfo {
   readonly validateInput: ValidateFunction;
   /** Top-level properties declared binary (`contentEncoding: 'base64'`). */
   readonly binary: readonly string[];
+  /**
+   * The outputSchema check, for runtimes that do not check results themselves (the Python runner: JSON Schema is
+   * not in its standard library); absent where the worker checks them, or the tool declares none.
+   */
+  readonly validateOutput?: ValidateFunction;
 }
 
 /**
@@ -17,7 +22,11 @@ export interface LoadedTool extends WorkerToolInfo {
  * own timeout. Rejects with a VALIDATION_ERROR LoadFailure naming the tool, the schema and the JSON pointer of the
  * first problem.
  */
-export async function loadTools(compiler: SchemaCompiler, tools: readonly WorkerToolInfo[]): Promise<LoadedTool[]> {
+export async function loadTools(
+  compiler: SchemaCompiler,
+  tools: readonly WorkerToolInfo[],
+  opts: { checkOutputsInHost?: boolean } = {},
+): Promise<LoadedTool[]> {
   const sources = tools.flatMap((t) => [
     { where: `tool '${t.name}' inputSchema`, schema: t.inputSchema },
     ...(t.outputSchema ? [{ where: `tool '${t.name}' outputSchema`, schema: t.outputSchema }] : []),
@@ -31,7 +40,13 @@ export async function loadTools(compiler: SchemaCompiler, tools: readonly Worker
   let at = 0;
   return tools.map((t) => {
     const validateInput = validators[at] as ValidateFunction;
+    const validateOutput = t.outputSchema && opts.checkOutputsInHost ? (validators[at + 1] as ValidateFunction) : null;
     at += t.outputSchema ? 2 : 1;
-    return Object.freeze({ ...t, validateInput, binary: binaryProperties(t.inputSchema) });
+    return Object.freeze({
+      ...t,
+      validateInput,
+      ...(validateOutput ? { validateOutput } : {}),
+      binary: binaryProperties(t.inputSchema),
+    });
   });
 }

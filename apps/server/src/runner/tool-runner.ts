@@ -6,7 +6,9 @@ import type { CancelSignal } from '../sandbox/cancel.js';
 import type { CallTrace } from '../tracing/call-trace.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { prepareArgs } from './args.js';
+import type { ValidateFunction } from 'ajv';
 import type { LoadedTool } from './loaded-tool.js';
+import { describeErrors } from './schemas/schema-errors.js';
 
 export interface RunRequest {
   plugin: string;
@@ -148,6 +150,7 @@ export class ToolRunner {
       // Parsed once: the text comes from plugin code, so the host checks it is JSON before anyone forwards it (its
       // size and nesting were bounded when its frame was read; its outputSchema was checked in the worker).
       const result = parseResult(json);
+      if (info.validateOutput) checkOutput(info.validateOutput, result);
       const ms = this.#finish(plugin, tool, started, 'ok');
       return { result, resultJson: json, executionTimeMs: ms };
     } catch (err) {
@@ -170,6 +173,18 @@ export class ToolRunner {
     this.registry.callFinished(plugin, tool, outcome, ms, message);
     return ms;
   }
+}
+
+/** A result against its tool's outputSchema, for runtimes whose workers do not check it (loaded-tool.ts). */
+function checkOutput(validate: ValidateFunction, result: unknown): void {
+  if (validate(result)) return;
+  const details = describeErrors(validate.errors).slice(0, 20);
+  const first = details[0];
+  throw new BastionError(
+    'INVALID_OUTPUT',
+    `result does not match the tool's outputSchema${first ? `: ${first.path} ${first.message}` : ''}`,
+    { details },
+  );
 }
 
 /** A result's JSON text as a value; text that is not JSON is the plugin's INVALID_OUTPUT, not a host failure. */

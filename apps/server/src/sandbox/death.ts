@@ -17,6 +17,8 @@ export interface WorkerDeath {
 }
 
 const HEAP_OOM = /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i;
+/** The Python worker's last words on a MemoryError (python/bastion_worker/main.py). */
+const PYTHON_OOM = /bastion worker: out of memory \(MemoryError\)/;
 
 function signalName(num: number): string {
   const entry = Object.entries(osConstants.signals).find(([, n]) => n === num);
@@ -43,6 +45,13 @@ export function classifyDeath(f: DeathFacts): WorkerDeath {
   if (reason === 'disposed') return { kind: 'disposed', code: 'PLUGIN_UNAVAILABLE', message: 'worker stopped' };
   if (reason === 'shutdown') {
     return { kind: 'shutdown', code: 'SHUTTING_DOWN', message: detail || 'the server is shutting down' };
+  }
+  if (PYTHON_OOM.test(f.stderrTail)) {
+    return {
+      kind: 'memory',
+      code: 'PLUGIN_MEMORY_LIMIT',
+      message: `worker ran out of memory (Python MemoryError; memoryMb ${f.memoryMb}); raise memoryMb for this plugin or reduce its input`,
+    };
   }
   if (HEAP_OOM.test(f.stderrTail)) {
     return {

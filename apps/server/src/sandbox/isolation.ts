@@ -91,6 +91,10 @@ export interface SpawnSpecInput {
   memoryMb: number;
   /** The user to run as (plain-process mode under a root host), or null to stay the host's user. */
   user: WorkerUser | null;
+  /** The program run inside the wrapping (runtime.ts); the Node worker when absent. */
+  program?: string[];
+  /** Device nodes bound into the namespace's fresh /dev (GPU plugins only): [host path, path inside]. */
+  devices?: Array<[string, string]>;
 }
 
 export interface SpawnSpec {
@@ -117,7 +121,7 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
   const { isolation, memoryMb } = input;
   // RLIMIT_DATA is only a backstop: the RSS watchdog enforces memoryMb precisely, so leave room for it to act.
   const dataBytes = Math.max(memoryMb * 2, memoryMb + 512) * 1024 * 1024;
-  const node = [process.execPath, `--max-old-space-size=${memoryMb}`, input.workerEntry];
+  const node = input.program ?? [process.execPath, `--max-old-space-size=${memoryMb}`, input.workerEntry];
   let inner = node;
   if (isolation.mode === 'namespace') {
     // /tmp becomes private and writable; whatever the worker must read from under it (a checkout or plugins
@@ -136,6 +140,8 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
     inner = [
       'bwrap',
       ...BWRAP_BASE,
+      // -try: a node that vanished since it was listed (driver reload) is skipped, not an error.
+      ...(input.devices ?? []).flatMap(([from, to]) => ['--dev-bind-try', from, to]),
       ...(isolation.dropCapabilities ? ['--cap-drop', 'ALL'] : []),
       ...['--tmpfs', tmp],
       ...reexpose.flatMap((d) => ['--ro-bind', d, d]),

@@ -1,8 +1,8 @@
 import type { Limits } from '@bastion/protocol';
-import { WORKER_ENTRY } from '../paths.js';
 import { buildSpawnSpec, type IsolationInfo, type WorkerUser } from './isolation.js';
 import type { LogSink } from './log-relay.js';
 import type { WorkerFactory } from './pool.js';
+import { NODE_RUNTIME, workerProgram, type WorkerRuntime } from './runtime.js';
 import { workerEnv } from './worker-env.js';
 import { WorkerProcess } from './worker-process.js';
 import { privateTmp, unreadablePath } from './worker-user.js';
@@ -10,8 +10,12 @@ import { privateTmp, unreadablePath } from './worker-user.js';
 export interface WorkerFactoryInput {
   pluginId: string;
   folder: string;
-  /** The plugin's entry module (absolute). */
+  /** The plugin's entry: a module path (Node) or `package.module:NAME` (Python). */
   entry: string;
+  /** Node unless the plugin is a Python one. */
+  runtime?: WorkerRuntime;
+  /** Device nodes to bind into the sandbox (NVIDIA nodes, for plugins that declare requires.gpu). */
+  devices?: Array<[string, string]>;
   network: boolean;
   limits: Limits;
   isolation: IsolationInfo;
@@ -31,9 +35,12 @@ export interface WorkerFactoryInput {
  * line, the scrubbed environment, the unprivileged user and its private temp folder.
  */
 export function createWorkerFactory(input: WorkerFactoryInput): WorkerFactory {
+  const runtime = input.runtime ?? NODE_RUNTIME;
+  const program = workerProgram(runtime, input.limits.memoryMb);
   let user: WorkerUser | null = input.isolation.workerUser;
   if (user) {
-    const blocked = unreadablePath(user, [process.execPath, WORKER_ENTRY, input.entry], [input.folder]);
+    const files = [program.argv[0] as string, program.entry, ...(runtime.kind === 'node' ? [input.entry] : [])];
+    const blocked = unreadablePath(user, files, [input.folder]);
     if (blocked) {
       input.warn(
         `plugin ${input.pluginId}: its workers run as the host's user (and could read the host's environment): uid ${user.uid} cannot read ${blocked}; make it world-readable (chmod o+rX) or use namespace isolation`,
@@ -43,7 +50,9 @@ export function createWorkerFactory(input: WorkerFactoryInput): WorkerFactory {
   }
   const spawn = buildSpawnSpec({
     isolation: input.isolation,
-    workerEntry: WORKER_ENTRY,
+    workerEntry: program.entry,
+    program: program.argv,
+    ...(input.devices?.length ? { devices: input.devices } : {}),
     pluginDir: input.folder,
     hiddenDirs: input.hiddenDirs,
     network: input.network,

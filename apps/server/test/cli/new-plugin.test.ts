@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -173,6 +173,41 @@ describe('bastion new-plugin', () => {
       const again = await runCli(['new-plugin', 'x', '--dir', dir]);
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/already exists/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bastion new-plugin --python', () => {
+  it('scaffolds a native Python plugin whose own unittest passes, that check-plugin passes and the server loads', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bastion-new-py-'));
+    chmodSync(dir, 0o755);
+    try {
+      const created = await runCli(['new-plugin', 'py-tool', '--dir', dir, '--python']);
+      expect(created.code, created.stderr).toBe(0);
+      const folder = path.join(dir, 'py-tool');
+      for (const f of ['pyproject.toml', 'py_tool/plugin.py', 'tests/test_plugin.py', 'README.md']) {
+        expect(existsSync(path.join(folder, f)), f).toBe(true);
+      }
+      const tested = spawnSync('/usr/bin/python3', ['-m', 'unittest'], { cwd: folder, encoding: 'utf8' });
+      expect(tested.status, tested.stderr).toBe(0);
+      expect(tested.stderr).toMatch(/Ran 3 tests[\s\S]*\nOK/);
+      const checked = await runCli(['check-plugin', folder]);
+      expect(checked.code, checked.stderr + checked.stdout).toBe(0);
+      expect(checked.stdout).toMatch(/image_size/);
+      const host = await openPluginHost(folder);
+      try {
+        expect((await host.health()).state).toBe('INITIALIZED');
+        expect(await host.call('image_size', { image: new Uint8Array(5) })).toMatchObject({ result: { bytes: 5 } });
+        expect(await host.call('image_size', { image: new Uint8Array(0) })).toMatchObject({
+          ok: false,
+          status: 400,
+          error: { code: 'INVALID_INPUT' },
+        });
+      } finally {
+        await host.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -47,9 +47,10 @@ describe('bundled plugins through the host', () => {
   }, 180_000);
   afterAll(() => t?.close());
 
-  it('loads all four, each with a memory reading', async () => {
+  it('loads all five, each with a memory reading', async () => {
     const list = (await t.server.app.inject({ url: '/v1/plugins' })).json<HealthRecord[]>();
     expect(list.map((h) => [h.name, h.state])).toEqual([
+      ['face-detection', 'INITIALIZED'],
       ['motion', 'INITIALIZED'],
       ['object-detection', 'INITIALIZED'],
       ['ocr', 'INITIALIZED'],

@@ -24,5 +24,7 @@ export interface ScaffoldTemplate {
   flag: string | null;
   /** What the next-steps hint tells the author to run in the new folder. */
   firstSteps: string;
+  /** What to run after that, when not the npm scripts (`npm run check, npm run serve`). */
+  thenSteps?: string;
   files(ctx: ScaffoldContext): Record<string, string>;
 }

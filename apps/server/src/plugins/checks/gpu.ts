@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { CheckProblem } from './result.js';
 
 export type GpuProbe = { usable: true; gpus: string[] } | { usable: false; problem: CheckProblem };
@@ -8,6 +9,26 @@ export interface GpuProbeOptions {
   /** Files whose presence shows the CUDA driver is visible. */
   driverFiles?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Where the NVIDIA device nodes are (`/dev`; tests use stand-in nodes elsewhere). */
+  deviceDir?: string;
+}
+
+/**
+ * The NVIDIA device nodes to bind into the sandbox of a plugin that declares requires.gpu (namespace mode mounts a
+ * fresh /dev without them): `nvidia0..N`, `nvidiactl`, `nvidia-uvm`, `nvidia-uvm-tools`, `nvidia-modeset` and the
+ * `nvidia-caps` folder, each as [host path, path in the sandbox's /dev].
+ */
+export function gpuDeviceNodes(deviceDir = '/dev'): Array<[string, string]> {
+  let names: string[];
+  try {
+    names = readdirSync(deviceDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /^nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset|-caps)$/.test(n))
+    .sort()
+    .map((n) => [path.join(deviceDir, n), path.posix.join('/dev', n)]);
 }
 
 const DEFAULT_DRIVER_FILES = [

@@ -4,6 +4,7 @@ import { findOnPath } from './binaries.js';
 import type { GpuProbe } from './gpu.js';
 import { checkModelFile } from './models.js';
 import { findPackageDir } from './packages.js';
+import { checkPython, type PythonProbe } from './python.js';
 import type { CheckProblem } from './result.js';
 
 export type { CheckProblem } from './result.js';
@@ -14,6 +15,8 @@ export interface CheckOptions {
   gpu: () => Promise<GpuProbe>;
   allowCpu: boolean;
   envPath?: string;
+  /** How a Python plugin's interpreter is probed (required for Python plugins). */
+  python?: { executable: string; probe: PythonProbe; ignoreVersions: boolean };
 }
 
 /**
@@ -27,6 +30,15 @@ export async function checkRequirements(manifest: Manifest, opts: CheckOptions):
   if (requires.gpu && !opts.allowCpu) {
     const probe = await opts.gpu();
     if (!probe.usable) return probe.problem;
+  }
+  if (manifest.python) {
+    if (!opts.python) throw new Error('checkRequirements: a Python plugin needs opts.python');
+    const problem = await checkPython(manifest.python, {
+      ...opts.python,
+      gpu: requires.gpu && !opts.allowCpu,
+      pluginId: manifest.id,
+    });
+    if (problem) return problem;
   }
   const missingPkgs = requires.packages.filter((p) => !findPackageDir(opts.folder, p));
   if (missingPkgs.length) {
@@ -57,7 +69,8 @@ export async function checkRequirements(manifest: Manifest, opts: CheckOptions):
       }
       base = dir;
     }
-    const file = path.join(base, model.path);
+    // resolve: a Python plugin may name a system data file by absolute path (Node manifests may not).
+    const file = path.resolve(base, model.path);
     const result = await checkModelFile(file, model);
     if (!result.ok) {
       const shown = model.package ? `${model.package}/${model.path}` : model.path;

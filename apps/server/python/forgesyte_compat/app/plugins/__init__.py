@@ -1,0 +1,1 @@
+"""ForgeSyte's `app.plugins` package (only `base` is provided)."""
