@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from typing import Any, Deque, Dict, Optional
 
 from bastion_plugin import Context
@@ -38,6 +39,8 @@ class _Call:
         self.args: Dict[str, Any] = msg["args"]
         self.signal = threading.Event()
         self.last_pct = -1.0
+        # A traced call (it came with a traceparent) reports when it ran: the host builds the worker's span from it.
+        self.started_at: Optional[float] = time.time() * 1000 if msg.get("traceparent") is not None else None
 
 
 class Worker:
@@ -242,7 +245,11 @@ class Worker:
 
     def _answer(self, msg: Dict[str, Any], text: Optional[str] = None) -> None:
         with self.cond:
+            call = self.current
             self.current = None
+        if call is not None and call.started_at is not None and call.id == msg.get("id"):
+            msg["startedAt"] = call.started_at
+            msg["finishedAt"] = time.time() * 1000
         self.link.send(msg, text)
 
     def dispose(self) -> None:

@@ -3,17 +3,18 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serverConfigSchema } from '../../src/config/schema.js';
 import { createServer, type BastionServer } from '../../src/server.js';
-import { runTool, startTestServer, type TestServer } from '../helpers/server.js';
+import { FIXTURES_DIR, runTool, startTestServer, type TestServer } from '../helpers/server.js';
 import { TestWs, until } from '../helpers/ws.js';
 import { descendsFrom, one, TRACING_FIXTURES, viewOf, type SpanView } from './spans.js';
 
+const PYTHON_FIXTURES = path.join(FIXTURES_DIR, '..', 'python-plugins');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CALLER_SPAN}-01`;
@@ -23,14 +24,17 @@ describe('tracing on (in-memory exporter)', () => {
   let server: BastionServer;
   let url: string;
   let dataDir: string;
+  let pythonDir: string;
   const spans = (): SpanView[] => exporter.getFinishedSpans().map(viewOf);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'bastion-trace-'));
+    pythonDir = mkdtempSync(path.join(tmpdir(), 'bastion-trace-py-'));
+    cpSync(path.join(PYTHON_FIXTURES, 'py-ok'), path.join(pythonDir, 'py-ok'), { recursive: true });
     const config = serverConfigSchema.parse({
       port: 0,
       bundledPlugins: false,
-      pluginsDirs: [TRACING_FIXTURES],
+      pluginsDirs: [TRACING_FIXTURES, pythonDir],
       dataDir,
       logLevel: 'silent',
     });
@@ -41,6 +45,7 @@ describe('tracing on (in-memory exporter)', () => {
   afterAll(async () => {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(pythonDir, { recursive: true, force: true });
   });
   beforeEach(() => exporter.reset());
 
@@ -82,6 +87,17 @@ describe('tracing on (in-memory exporter)', () => {
     expect(worker.start).toBeGreaterThanOrEqual(call.start);
     expect(worker.end).toBeLessThanOrEqual(call.end);
     expect(check.start).toBeGreaterThanOrEqual(worker.end - 1);
+  });
+
+  it('builds a Python worker’s span from the timings it sends back, like a Node worker’s', async () => {
+    const res = await runTool(server, 'py-ok', 'echo', { text: 'hi' }, { traceparent: TRACEPARENT });
+    expect(res.status).toBe(200);
+    const all = spans();
+    const call = one(all, 'bastion.call py-ok/echo');
+    const worker = one(all, 'bastion.worker py-ok/echo');
+    expect(worker).toMatchObject({ traceId: TRACE_ID, parentId: call.spanId });
+    expect(worker.start).toBeGreaterThanOrEqual(call.start);
+    expect(worker.end).toBeLessThanOrEqual(call.end);
   });
 
   it('starts a new trace without a traceparent, and records a failing call’s code', async () => {
