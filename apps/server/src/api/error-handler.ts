@@ -34,7 +34,8 @@ export function toBastionError(err: unknown): BastionError {
 }
 
 export function sendError(reply: FastifyReply, err: BastionError): FastifyReply {
-  if (err.code === 'PLUGIN_BUSY') reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
+  if (err.code === 'PLUGIN_BUSY' || err.extra.retryAfterS !== undefined)
+    reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
   return reply.code(err.httpStatus).type('application/json; charset=utf-8').send(err.toBody());
 }
 

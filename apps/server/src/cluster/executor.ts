@@ -11,6 +11,7 @@ import type { NodeIdentity } from './identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
 import type { ClusterJobRecords, FinalStatus, Outcome } from './job-records.js';
 import type { ClusterKeys } from './keys.js';
+import { OutcomeWriter } from './outcomes.js';
 import type { RedisLink } from './redis.js';
 
 /** What a BullMQ job of Bastion carries (the record itself lives in {@link ClusterJobRecords}). */
@@ -65,12 +66,32 @@ export interface ExecutorDeps {
 export class JobExecutor {
   readonly live = new Map<string, LiveRun>();
   readonly #workers = new Map<string, Worker<QueuedJobData, null>>();
+  readonly #outcomes: OutcomeWriter;
   #started = false;
   #stopping = false;
   #drainWatch: NodeJS.Timeout | null = null;
   readonly #onState = (e: { name: string }): void => this.#sync(e.name);
 
-  constructor(private readonly d: ExecutorDeps) {}
+  constructor(private readonly d: ExecutorDeps) {
+    this.#outcomes = new OutcomeWriter(
+      d.records,
+      () => d.identity.id,
+      (id, plugin, status, outcome) => {
+        this.#emitStatus(id, plugin, status, outcome.error ?? null);
+        void d.inputs.remove(id);
+      },
+      d.logger,
+    );
+  }
+
+  /** Jobs this node answers for: running here, or finished here with an outcome Redis has not accepted yet. */
+  ownedIds(): string[] {
+    return [...this.live.keys(), ...this.#outcomes.pendingIds];
+  }
+
+  owns(id: string): boolean {
+    return this.live.has(id) || this.#outcomes.has(id);
+  }
 
   start(): void {
     if (this.#started) return;
@@ -90,9 +111,11 @@ export class JobExecutor {
     for (const w of this.#workers.values()) if (!w.isPaused()) void w.pause(true).catch(() => {});
   }
 
-  /** Aborts a job if it runs here (a cancel from any node). */
-  abort(jobId: string): void {
-    this.live.get(jobId)?.controller.abort();
+  /** Aborts a job if it runs here (a cancel from any node); true when it did. */
+  abort(jobId: string): boolean {
+    const live = this.live.get(jobId);
+    live?.controller.abort();
+    return live !== undefined;
   }
 
   /** The live progress of a job running here, if any. */
@@ -127,6 +150,7 @@ export class JobExecutor {
       new Promise((r) => setTimeout(r, 5000).unref()),
     ]);
     this.#workers.clear();
+    await this.#outcomes.stop();
   }
 
   #sync(plugin: string): void {
@@ -158,9 +182,10 @@ export class JobExecutor {
       prefix: this.d.keys.bullPrefix,
       concurrency,
       // The lock is renewed every lockDuration / 2 while the job runs; once a dead node's lock expires, the
-      // next stalled check (on any node) moves the job back to the queue.
+      // next stalled check (on any node, every half lock) moves the job back to the queue: a dead node's job
+      // moves on within 1.5 x stalledIntervalMs (7.5 s by default).
       lockDuration: settings.stalledIntervalMs,
-      stalledInterval: settings.stalledIntervalMs,
+      stalledInterval: Math.max(100, Math.floor(settings.stalledIntervalMs / 2)),
       // Node deaths are counted by Bastion (queue.maxNodeDeaths), which fails the job with a coded error.
       maxStalledCount: 1_000_000,
       // Seconds a worker blocks waiting for a job before it looks again.
@@ -278,16 +303,18 @@ export class JobExecutor {
     this.d.emit('progress', { job_id: id, progress: live.progress, stage: live.stage, plugin: live.plugin });
   }
 
+  /**
+   * Records the job's end (status events and input clean-up follow once it is written). A write Redis refuses is
+   * retried until it lands ({@link OutcomeWriter}); one another run owns (cancelled meanwhile, taken over) is dropped.
+   */
   async #finish(id: string, plugin: string, run: string, status: FinalStatus, outcome: Outcome): Promise<void> {
     const live = this.live.get(id);
-    const changed = await this.d.records.finish(id, run, status, {
+    const progress = outcome.progress ?? live?.progress;
+    await this.#outcomes.write(id, plugin, run, status, {
       ...outcome,
-      progress: outcome.progress ?? live?.progress,
+      ...(progress === undefined ? {} : { progress }),
       stage: outcome.stage ?? live?.stage ?? null,
     });
-    if (!changed) return; // cancelled meanwhile, or another node took the job over
-    this.#emitStatus(id, plugin, status, outcome.error ?? null);
-    await this.d.inputs.remove(id);
   }
 
   #emitStatus(id: string, plugin: string, status: JobStatus, error: { code: string; message: string } | null): void {
