@@ -11,7 +11,7 @@ import type { NodeIdentity } from './identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
 import type { ClusterJobRecords, FinalStatus, Outcome } from './job-records.js';
 import type { ClusterKeys } from './keys.js';
-import { OutcomeWriter } from './outcomes.js';
+import { OOM_DEGRADE_AFTER_MS, OutcomeWriter } from './outcomes.js';
 import type { RedisLink } from './redis.js';
 
 /** What a BullMQ job of Bastion carries (the record itself lives in {@link ClusterJobRecords}). */
@@ -67,12 +67,16 @@ export class JobExecutor {
   readonly live = new Map<string, LiveRun>();
   readonly #workers = new Map<string, Worker<QueuedJobData, null>>();
   readonly #outcomes: OutcomeWriter;
+  /** Settles when the node begins to stop (nothing waits on Redis past that). */
+  readonly #stopped: Promise<void>;
+  #markStopped!: () => void;
   #started = false;
   #stopping = false;
   #drainWatch: NodeJS.Timeout | null = null;
   readonly #onState = (e: { name: string }): void => this.#sync(e.name);
 
   constructor(private readonly d: ExecutorDeps) {
+    this.#stopped = new Promise<void>((r) => (this.#markStopped = r));
     this.#outcomes = new OutcomeWriter(
       d.records,
       () => d.identity.id,
@@ -131,6 +135,7 @@ export class JobExecutor {
   async stop(graceMs: number): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#markStopped();
     this.#pauseAll();
     this.d.ctx.registry.off('state', this.#onState);
     await Promise.all([...this.#workers.values()].map((w) => w.pause(true).catch(() => {})));
@@ -310,11 +315,19 @@ export class JobExecutor {
   async #finish(id: string, plugin: string, run: string, status: FinalStatus, outcome: Outcome): Promise<void> {
     const live = this.live.get(id);
     const progress = outcome.progress ?? live?.progress;
-    await this.#outcomes.write(id, plugin, run, status, {
+    const written = await this.#outcomes.write(id, plugin, run, status, {
       ...outcome,
       ...(progress === undefined ? {} : { progress }),
       stage: outcome.stage ?? live?.stage ?? null,
     });
+    if (written !== 'pending' || this.#stopping) return;
+    // Keep the BullMQ job (and its lock) until the outcome lands or is degraded: released now, BullMQ would
+    // complete or — its own write refused too — rerun a job whose run already ended.
+    await Promise.race([
+      this.#outcomes.settled(id),
+      this.#stopped,
+      new Promise((r) => setTimeout(r, OOM_DEGRADE_AFTER_MS + 5000).unref()),
+    ]);
   }
 
   #emitStatus(id: string, plugin: string, status: JobStatus, error: { code: string; message: string } | null): void {

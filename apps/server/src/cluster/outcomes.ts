@@ -12,6 +12,9 @@ const RETRY_EVERY_MS = 1000;
 export const OOM_DEGRADE_AFTER_MS = 10_000;
 
 interface Pending {
+  /** Settles once the outcome is written or dropped (another run owns the job). */
+  settled: Promise<void>;
+  settle: () => void;
   id: string;
   plugin: string;
   run: string;
@@ -52,6 +55,11 @@ export class OutcomeWriter {
     return this.#pending.has(id);
   }
 
+  /** Resolves once the job's pending outcome is written or dropped (at once when none is pending). */
+  settled(id: string): Promise<void> {
+    return this.#pending.get(id)?.settled ?? Promise.resolve();
+  }
+
   /** Writes the outcome now, or keeps it for a retry: 'written', 'skipped' (another run owns the job) or 'pending'. */
   async write(
     id: string,
@@ -60,16 +68,20 @@ export class OutcomeWriter {
     status: FinalStatus,
     outcome: Outcome,
   ): Promise<'written' | 'skipped' | 'pending'> {
-    const p: Pending = { id, plugin, run, status, outcome, since: Date.now(), lastError: '' };
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => (settle = r));
+    const p: Pending = { settled, settle, id, plugin, run, status, outcome, since: Date.now(), lastError: '' };
     return this.#attempt(p);
   }
 
   async #attempt(p: Pending): Promise<'written' | 'skipped' | 'pending'> {
     try {
       const changed = await this.records.finish(p.id, p.run, p.status, p.outcome);
-      if (this.#pending.delete(p.id) && changed) {
-        this.logger.info(`cluster: job ${p.id} reached ${p.status} once Redis accepted its outcome`);
+      if (this.#pending.get(p.id) === p) {
+        this.#pending.delete(p.id);
+        if (changed) this.logger.info(`cluster: job ${p.id} reached ${p.status} once Redis accepted its outcome`);
       }
+      p.settle();
       if (changed) this.written(p.id, p.plugin, p.status, p.outcome);
       return changed ? 'written' : 'skipped';
     } catch (err) {
@@ -85,7 +97,8 @@ export class OutcomeWriter {
           ...(p.outcome.progress === undefined ? {} : { progress: p.outcome.progress }),
         };
       }
-      if (!this.#pending.has(p.id)) {
+      if (this.#pending.get(p.id) !== p) {
+        this.#pending.get(p.id)?.settle(); // an older run's outcome: this run replaces it
         this.#pending.set(p.id, p);
         this.logger.warn(
           `cluster: Redis refused the outcome of job ${p.id} (${p.lastError}); retrying every ${RETRY_EVERY_MS / 1000} s`,

@@ -4,6 +4,8 @@ import type { ClusterKeys } from './keys.js';
 import { redactUrl } from './redact.js';
 import { describeRedisError, withDeadline } from './redis.js';
 
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username/i;
+
 /** How long each preflight step may take; a peer silent for longer is treated as unreachable, not refused. */
 const STEP_MS = 2000;
 
@@ -40,11 +42,19 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
     commandTimeout: STEP_MS,
     connectionName: 'bastion-preflight',
   });
-  client.on('error', () => {});
+  // ioredis reports a refused AUTH as an error event; connect() itself only says the connection closed.
+  let lastError = '';
+  client.on('error', (err: Error) => (lastError = err.message));
   try {
     try {
       await withDeadline(client.connect(), STEP_MS + 500);
     } catch (err) {
+      if (AUTH_REFUSED.test(lastError)) {
+        return {
+          ok: false,
+          problem: `queueUrl: Redis at ${where} refused the credentials in the URL (${describeRedisError(new Error(lastError))})`,
+        };
+      }
       opts.logger.warn(
         `cluster: the job queue at ${where} cannot be reached now (${describeRedisError(err)}); starting anyway and connecting when it is there`,
       );
@@ -55,7 +65,7 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightResult
       pong = await client.ping();
     } catch (err) {
       const text = describeRedisError(err);
-      if (/WRONGPASS|NOAUTH|invalid password|AUTH/i.test(text)) {
+      if (AUTH_REFUSED.test(text)) {
         return { ok: false, problem: `queueUrl: Redis at ${where} refused the credentials in the URL (${text})` };
       }
       if (/timed out|no answer/i.test(text)) {
