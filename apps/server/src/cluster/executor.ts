@@ -74,6 +74,10 @@ export class JobExecutor {
   #stopping = false;
   #drainWatch: NodeJS.Timeout | null = null;
   readonly #onState = (e: { name: string }): void => this.#sync(e.name);
+  /** Redis came back (or went away): take jobs again, or stop asking a queue that cannot answer. */
+  readonly #onLink = (): void => {
+    for (const name of this.d.ctx.registry.names()) this.#sync(name);
+  };
 
   constructor(private readonly d: ExecutorDeps) {
     this.#stopped = new Promise<void>((r) => (this.#markStopped = r));
@@ -101,6 +105,8 @@ export class JobExecutor {
     if (this.#started) return;
     this.#started = true;
     this.d.ctx.registry.on('state', this.#onState);
+    this.d.link.on('up', this.#onLink);
+    this.d.link.on('down', this.#onLink);
     for (const name of this.d.ctx.registry.names()) this.#sync(name);
     // A draining node (SIGTERM) takes no new jobs: pause at once rather than fetch and hand back.
     this.#drainWatch = setInterval(() => {
@@ -138,6 +144,8 @@ export class JobExecutor {
     this.#markStopped();
     this.#pauseAll();
     this.d.ctx.registry.off('state', this.#onState);
+    this.d.link.off('up', this.#onLink);
+    this.d.link.off('down', this.#onLink);
     await Promise.all([...this.#workers.values()].map((w) => w.pause(true).catch(() => {})));
     const deadline = Date.now() + graceMs;
     while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -163,6 +171,12 @@ export class JobExecutor {
     const state = this.d.ctx.registry.state(plugin);
     const available = state === 'INITIALIZED' || state === 'RUNNING';
     const worker = this.#workers.get(plugin);
+    if (!this.d.link.connected) {
+      // Unreachable, frozen or not Redis at all: a worker polling it would only churn (or, against a peer that
+      // echoes, read garbage as jobs). Running jobs go on; their outcomes wait for Redis (OutcomeWriter).
+      if (worker && !worker.isPaused()) void worker.pause(true).catch(() => {});
+      return;
+    }
     if (available) {
       const concurrency = Math.max(1, this.d.ctx.registry.limits(plugin).concurrency);
       if (!worker) {
@@ -206,6 +220,12 @@ export class JobExecutor {
   async #process(plugin: string, job: Job<QueuedJobData, null>, token: string): Promise<null> {
     const id = job.id ?? '';
     const { records, identity, settings, logger } = this.d;
+    const data = job.data as Partial<QueuedJobData> | undefined;
+    if (typeof data?.tool !== 'string' || typeof data.inputs !== 'object' || data.inputs === null) {
+      // Not a job Bastion wrote (a peer that is not Redis answered, or foreign keys under our prefix): skip it.
+      logger.debug({ job: id, plugin }, 'cluster: ignored a queue entry that is not a Bastion job');
+      return null;
+    }
     const run = `${identity.id}|${token}`;
     if (this.d.ctx.lifecycle.draining || this.#stopping) {
       // Fetched as the node began to stop: straight back to the queue, unclaimed.

@@ -94,6 +94,9 @@ describe('cluster mode under Redis faults', () => {
       const meanwhile = await x.call(`${node.url}/v1/jobs/${id}`);
       expect([meanwhile.status, (meanwhile.body as { status?: string }).status]).toEqual([200, 'running']);
       expectQueueUnavailable(await x.submit(node.url, 'sleep', { ms: 10 }));
+      // An upload Redis refuses: the refused command (and its 140 KB argument) must not reach the log.
+      const upload = Buffer.from(MARKER.repeat(10_000)).toString('base64');
+      expectQueueUnavailable(await x.submit(node.url, 'size', { file: upload }));
       await admin.config('SET', 'maxmemory', '0');
       const landed = await x.job(node.url, id, isFinal, 15_000);
       expect(landed.status).toBe('succeeded');
@@ -201,6 +204,36 @@ describe('cluster mode under Redis faults', () => {
       rmSync(data, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('Redis replaced at run time by a peer that is not Redis: the node marks the queue unavailable, keeps serving, reads no garbage as jobs and stops on SIGTERM', async () => {
+    const redis = await TestRedis.start();
+    const node = await ClusterNodeProcess.start({
+      id: 'swap-1',
+      redisUrl: redis.url,
+      plugins: ['sleeper'],
+      env: TRACE,
+    });
+    const x = new Exchanges();
+    let echo: Server | null = null;
+    try {
+      await redis.stop();
+      echo = createServer((s) => {
+        s.on('error', () => {});
+        s.pipe(s);
+      });
+      await new Promise<void>((r) => echo?.listen(redis.port, '127.0.0.1', r));
+      await until(async () => ((await x.call(`${node.url}/readyz`)).status === 503 ? true : undefined), 10_000);
+      await sleep(3000); // long enough for a worker loop to spin, were it polling the echo
+      for (let i = 0; i < 5; i++) expect((await x.call(`${node.url}/healthz`)).status).toBe(200);
+      expectQueueUnavailable(await x.call(`${node.url}/v1/jobs`));
+      expect((await node.stop()).code).toBe(0);
+      expect(node.logs()).not.toContain('unexpected error');
+      x.expectNo500();
+    } finally {
+      await node.stop();
+      echo?.close();
+    }
+  }, 60_000);
 
   it('Redis killed mid-write and started again from its append-only file: every job reaches a final status', async () => {
     const aof = mkdtempSync(path.join(tmpdir(), 'bastion-aof-'));
