@@ -171,7 +171,9 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     await this.nodes.stop();
     this.#bus.stop();
     // A frozen Redis answers nothing: none of these may hold the stop past its grace.
-    await Promise.all([...this.#queues.values()].map((q) => withDeadline(q.close(), 2000).catch(() => {})));
+    await Promise.all(
+      [...this.#queues.values()].map((q) => withDeadline(q.close(), this.link.connected ? 2000 : 500).catch(() => {})),
+    );
     await this.link.close();
   }
 
@@ -338,6 +340,13 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     const local = this.ctx.registry.health(plugin);
     if (local && AVAILABLE_STATES.includes(local.state)) return this.ctx.runner.resolveTool(plugin, tool).inputSchema;
     const nodes = await this.link.guard(() => this.nodes.nodes());
+    if (!nodes.some((n) => n.id === this.identity.id)) {
+      // Redis does not list even this node (it restarted empty a moment ago): the list is being rebuilt, so
+      // "no such plugin" would be a guess.
+      throw new BastionError('QUEUE_UNAVAILABLE', 'the cluster is re-forming (Redis lost its node list); try again', {
+        retryAfterS: 2,
+      });
+    }
     const withTools = nodes.find((n) => n.id !== this.identity.id && n.tools[plugin]);
     if (!withTools) {
       // Nowhere available: answer as this node would (404 for an unknown plugin, 503 with its state otherwise).

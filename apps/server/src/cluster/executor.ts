@@ -158,9 +158,10 @@ export class JobExecutor {
       this.d.logger.info(`cluster: handing ${left.length} running job(s) back to the queue`);
       await Promise.race([Promise.all(left.map((r) => r.done)), new Promise((r) => setTimeout(r, 5000).unref())]);
     }
+    // Closing a worker talks to Redis: with Redis unreachable or frozen, give it a moment only.
     await Promise.race([
       Promise.all([...this.#workers.values()].map((w) => w.close().catch(() => {}))),
-      new Promise((r) => setTimeout(r, 5000).unref()),
+      new Promise((r) => setTimeout(r, this.d.link.connected ? 5000 : 1000).unref()),
     ]);
     this.#workers.clear();
     await this.#outcomes.stop();

@@ -22,7 +22,7 @@ import { freePort, TestRedis } from './redis-server.js';
  * Fault injection: each scenario has its own real redis-server and real `bastion serve --queue` nodes logging at
  * `trace`, and checks that no request hangs past its deadline or answers 500, that every job reaches a final
  * status, and that nothing sensitive (the queue password, job payloads) is logged. Cluster intervals are the
- * test defaults of nodes.ts (stalled check 500 ms, heartbeat 250 ms): these scenarios are not about them.
+ * test defaults of nodes.ts (job lock 1 s, heartbeat 250 ms): these scenarios are not about them.
  */
 describe('cluster mode under Redis faults', () => {
   it('a frozen Redis (SIGSTOP): 503 QUEUE_UNAVAILABLE with Retry-After within the deadline, /readyz 503, health 200; after SIGCONT the job ends; SIGTERM stops a node whose Redis is frozen', async () => {

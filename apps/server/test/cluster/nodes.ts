@@ -27,7 +27,7 @@ export interface NodeOptions {
   waitReady?: boolean;
 }
 
-/** One real `bastion serve --queue` process with shrunken cluster intervals, so tests run in seconds. */
+/** One real `bastion serve --queue` process with shrunken cluster intervals (job lock 1 s, heartbeat 250 ms), so tests run in seconds. */
 export class ClusterNodeProcess {
   private constructor(
     readonly id: string,
@@ -49,7 +49,7 @@ export class ClusterNodeProcess {
       JSON.stringify({
         shutdownGraceMs: 500,
         ...opts.file,
-        queue: { stalledIntervalMs: 500, heartbeatMs: 250, ...opts.queue },
+        queue: { stalledIntervalMs: 1000, heartbeatMs: 250, ...opts.queue },
       }),
     );
     const viaEnv = opts.urlVia === 'env';
