@@ -118,12 +118,15 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
         this.#bus.publish(kind, payload);
       },
     });
+    const everyMs = Math.max(500, Math.min(5000, settings.stalledIntervalMs));
     this.#reconciler = new Reconciler({
       records: this.#records,
       inputs: this.#inputs,
       link: this.link,
       nodes: this.nodes,
       ownsLocally: (id) => this.#executor.owns(id),
+      claim: async () =>
+        (await this.link.command.set(this.keys.reconcile, identity.id, 'PX', Math.floor(everyMs * 0.9), 'NX')) === 'OK',
       enqueue: async (plugin, id, data) => {
         await this.#queue(plugin).add(data.tool, data, this.#jobOptions(id));
       },
@@ -131,7 +134,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
         this.#emitLocal('status', { job_id: id, status: 'queued', error: null, plugin });
         this.#bus.publish('status', { job_id: id, status: 'queued', error: null, plugin });
       },
-      everyMs: Math.max(500, Math.min(5000, settings.stalledIntervalMs)),
+      everyMs,
       // Two heartbeats (a node's list of its jobs can be that old) plus a stalled interval.
       graceMs: 2 * settings.heartbeatMs + settings.stalledIntervalMs,
       inputMinAgeMs: Math.max(5000, 12 * settings.stalledIntervalMs),

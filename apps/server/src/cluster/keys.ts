@@ -37,6 +37,10 @@ export class ClusterKeys {
   get open(): string {
     return `${this.prefix}:c:jobs:open`;
   }
+  /** Which node runs the current reconcile pass (one node per interval does it for the whole cluster). */
+  get reconcile(): string {
+    return `${this.prefix}:c:reconcile`;
+  }
   /** One BullMQ job's hash (its existence says BullMQ still tracks the job: removeOnComplete/Fail are on). */
   bullJob(plugin: string, id: string): string {
     return `${this.bullPrefix}:${plugin}:${id}`;

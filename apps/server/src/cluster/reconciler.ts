@@ -17,6 +17,8 @@ export interface ReconcilerDeps {
   ownsLocally: (id: string) => boolean;
   /** Puts a job back in its plugin's BullMQ queue (same job id). */
   enqueue: (plugin: string, id: string, data: QueuedJobData) => Promise<void>;
+  /** Takes this interval's turn (one node per interval reconciles the whole cluster); false when another has it. */
+  claim: () => Promise<boolean>;
   /** Announces a job that went back to queued. */
   requeued: (id: string, plugin: string) => void;
   everyMs: number;
@@ -33,7 +35,8 @@ export interface ReconcilerDeps {
  * writing a record and its queue entry; a processor failed on a Redis error), and whose node — if it has one — no
  * longer lists it in its heartbeat, is queued again after {@link ReconcilerDeps.graceMs}: it runs again
  * (at-least-once) and counts an attempt, so `queue.maxNodeDeaths` still bounds it. Every node runs this; the
- * state changes are conditional scripts, so two nodes never both act on a job. Nodes with a shared dir also remove
+ * state changes are conditional scripts, so two nodes never both act on a job, and one node per interval takes the
+ * pass (a short Redis lock), so the cost does not grow with the number of nodes. Nodes with a shared dir also remove
  * input folders of jobs that have ended.
  */
 export class Reconciler {
@@ -69,6 +72,13 @@ export class Reconciler {
   }
 
   async #pass(now: number): Promise<number> {
+    const acted = (await this.d.claim()) ? await this.#reconcileJobs(now) : 0;
+    // Every node with the shared dir looks after its folders (the node that reconciles may not have it).
+    await this.#removeEndedInputs(now);
+    return acted;
+  }
+
+  async #reconcileJobs(now: number): Promise<number> {
     const beats = await this.d.nodes.nodes();
     const held = new Map(beats.map((b) => [b.id, new Set(b.jobs)]));
     const visited = new Set<string>();
@@ -84,7 +94,6 @@ export class Reconciler {
       }
     } while (cursor !== '0' && visited.size < PER_PASS);
     for (const id of this.#seen.keys()) if (!visited.has(id)) this.#seen.delete(id);
-    await this.#removeEndedInputs(now);
     return acted;
   }
 
