@@ -1,3 +1,4 @@
+import { SchemaCompiler } from './runner/schemas/schema-compiler.js';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -46,7 +47,7 @@ export function pluginDirsOf(config: ServerConfig): string[] {
 /** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
 export async function createServer(
   config: ServerConfig,
-  options: { logger?: Logger; gpu?: GpuProbeOptions } = {},
+  options: { logger?: Logger; gpu?: GpuProbeOptions; onlyFolders?: readonly string[] } = {},
 ): Promise<BastionServer> {
   const logger =
     options.logger ?? pino({ level: config.logLevel, serializers: { err: serializeError } }, pino.destination(2));
@@ -60,6 +61,8 @@ export async function createServer(
     );
   }
   const registry = new Registry((msg) => logger.warn(msg));
+  // Plugin schemas are compiled off the event loop (a large one takes seconds in ajv).
+  const schemas = new SchemaCompiler();
   const manager = new PluginManager(
     config,
     registry,
@@ -70,7 +73,8 @@ export async function createServer(
       error: (m) => logger.error(m),
     },
     pluginDirsOf(config),
-    { gpu: options.gpu },
+    schemas,
+    { gpu: options.gpu, ...(options.onlyFolders ? { onlyFolders: options.onlyFolders } : {}) },
   );
   const lifecycle = new Lifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle);
@@ -82,6 +86,7 @@ export async function createServer(
     registry,
     manager,
     runner,
+    schemas,
     metrics,
     auth,
     isReady: () => lifecycle.ready,
@@ -135,6 +140,7 @@ export async function createServer(
         await loaded;
         for (const f of features) await f.stop?.();
         await app.close();
+        await schemas.close();
         lifecycle.markStopped();
       })();
       return closing;

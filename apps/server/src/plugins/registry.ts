@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { AVAILABLE_STATES, type ErrorCode, type HealthRecord, type Limits, type PluginState } from '@bastion/protocol';
-import type { WorkerToolInfo } from '../sandbox/messages.js';
+import type { LoadedTool } from '../runner/loaded-tool.js';
 import { canTransition, type TransitionCause } from './lifecycle.js';
 import type { Manifest } from './manifest.js';
 
@@ -40,7 +40,7 @@ interface Entry {
   state: PluginState | null;
   reason: string | null;
   reasonCode: string | null;
-  tools: WorkerToolInfo[];
+  tools: readonly LoadedTool[];
   loadedAt: number | null;
   lastUsed: number | null;
   success: number;
@@ -159,7 +159,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return this.#entry(name).folder;
   }
 
-  tools(name: string): readonly WorkerToolInfo[] {
+  tools(name: string): readonly LoadedTool[] {
     return this.#entries.get(name)?.tools ?? [];
   }
 
@@ -189,7 +189,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return true;
   }
 
-  setTools(name: string, tools: WorkerToolInfo[]): void {
+  setTools(name: string, tools: readonly LoadedTool[]): void {
     this.#version++;
     this.#entry(name).tools = tools;
   }

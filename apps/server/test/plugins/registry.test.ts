@@ -1,3 +1,4 @@
+import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
 import { Registry, type StateEvent } from '../../src/plugins/registry.js';
@@ -6,7 +7,16 @@ function loaded(): Registry {
   const r = new Registry();
   r.register({ name: 'p', folder: '/p', manifest: null, limits: { ...DEFAULT_LIMITS }, isolation: 'namespace' });
   r.transition('p', 'LOADED');
-  r.setTools('p', [{ name: 't', description: '', inputSchema: {}, outputSchema: null }]);
+  r.setTools('p', [
+    {
+      name: 't',
+      description: '',
+      inputSchema: {},
+      outputSchema: null,
+      validateInput: createSchemaAjv({ source: false }).compile({}),
+      binary: [],
+    },
+  ]);
   r.transition('p', 'INITIALIZED');
   return r;
 }
