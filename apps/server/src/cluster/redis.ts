@@ -5,8 +5,6 @@ import type { Logger } from 'pino';
 import { BastionError } from '../errors/bastion-error.js';
 import { redactUrl } from './redact.js';
 
-export { redactUrl } from './redact.js';
-
 /** A request that needs Redis answers within this time, or 503 QUEUE_UNAVAILABLE (one command: the same). */
 export const REQUEST_DEADLINE_MS = 2000;
 /** How often the link checks that Redis answers (a frozen Redis keeps its sockets open and answers nothing). */
