@@ -143,6 +143,10 @@ describe('cluster mode under Redis faults', () => {
       expectQueueUnavailable(await x.call(`${node.url}/v1/jobs`));
       const view = await x.call(`${node.url}/v1/cluster`);
       expect(JSON.stringify(view.body)).not.toContain(PASSWORD);
+      expect(JSON.stringify(view.body)).toContain('***');
+      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      expect(metrics).toMatch(/^bastion_queue_connected 0$/m);
+      expect(metrics).not.toContain(PASSWORD);
 
       const scratch = mkdtempSync(path.join(tmpdir(), 'bastion-auth-'));
       const wrong = startCli(serveArgs(scratch, path.join(scratch, 'data')), {
