@@ -26,11 +26,13 @@ const CONTRACT = [
   'GET /v1/plugins',
   'GET /v1/plugins/{name}/health',
   'GET /v1/plugins/{name}/manifest',
+  'GET /v1/plugins/{name}/openapi.json',
   'POST /v1/plugins/{name}/tools/{tool}/run',
   'POST /v1/plugins/{name}/restart',
   'POST /v1/jobs',
   'GET /v1/jobs',
   'GET /v1/jobs/{id}',
+  'GET /v1/jobs/{id}/input',
   'DELETE /v1/jobs/{id}',
   'GET /v1/cluster',
   'GET /v1/realtime',
@@ -202,6 +204,8 @@ describe('OpenAPI document', () => {
     expect((await call('GET /v1/plugins/{name}/health', '/v1/plugins/nope/health')).status).toBe(404);
     await call('GET /v1/plugins/{name}/manifest', '/v1/plugins/ok/manifest');
     await call('GET /v1/plugins/{name}/manifest', '/v1/plugins/nope/manifest');
+    await call('GET /v1/plugins/{name}/openapi.json', '/v1/plugins/ok/openapi.json');
+    await call('GET /v1/plugins/{name}/openapi.json', '/v1/plugins/nope/openapi.json');
     await call('GET /healthz', '/healthz');
     await call('GET /readyz', '/readyz');
     await call('GET /metrics', '/metrics');
@@ -272,6 +276,8 @@ describe('OpenAPI document', () => {
     }
     expect(status).toBe('succeeded');
     await call('GET /v1/jobs/{id}', '/v1/jobs/nope', { headers: USER });
+    expect((await call('GET /v1/jobs/{id}/input', `/v1/jobs/${id}/input`, { headers: USER })).status).toBe(200);
+    await call('GET /v1/jobs/{id}/input', '/v1/jobs/nope/input', { headers: USER });
     await call('GET /v1/jobs', '/v1/jobs?limit=1', { headers: USER });
     await call('GET /v1/jobs', '/v1/jobs?limit=0', { headers: USER });
     await call('GET /v1/jobs', '/v1/jobs?before=garbage', { headers: USER });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   ClusterResponseSchema,
+  JobInputSchema,
   JobListResponseSchema,
   JobRecordSchema,
   JobSubmitRequestSchema,
@@ -8,6 +9,7 @@ import {
   JsonRpcBodySchema,
   JsonRpcErrorResponseSchema,
   ManifestResponseSchema,
+  PluginOpenApiSchema,
   ProbeResponseSchema,
   RestartResponseSchema,
   ToolRunRequestSchema,
@@ -106,6 +108,17 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     answers: { 200: { description: 'Manifest, limits in force and tool schemas', schema: ManifestResponseSchema } },
     errors: ['BAD_REQUEST', 'PLUGIN_NOT_FOUND'],
   },
+  'GET /v1/plugins/{name}/openapi.json': {
+    operationId: 'getPluginOpenApi',
+    tag: 'plugins',
+    answers: {
+      200: {
+        description: "OpenAPI 3.1 of the plugin's tools, typed by their schemas (none while it is not available)",
+        schema: PluginOpenApiSchema,
+      },
+    },
+    errors: ['BAD_REQUEST', 'PLUGIN_NOT_FOUND'],
+  },
   'POST /v1/plugins/{name}/tools/{tool}/run': {
     operationId: 'runTool',
     tag: 'plugins',
@@ -125,7 +138,13 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     tag: 'jobs',
     body: {
       json: JobSubmitRequestSchema,
-      multipart: { plugin: 'Plugin id', tool: 'Tool name', args: 'JSON object of the non-file arguments' },
+      multipart: {
+        plugin: 'Plugin id',
+        tool: 'Tool name',
+        args: 'JSON object of the non-file arguments',
+        input_preview:
+          'Optional file part: a small JPEG, PNG or WebP (at most 64 KiB) of the input, kept with the job and answered by GET /v1/jobs/{id}/input',
+      },
     },
     answers: {
       202: {
@@ -157,6 +176,17 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: 'getJob',
     tag: 'jobs',
     answers: { 200: { description: 'The job', schema: JobRecordSchema } },
+    errors: ['BAD_REQUEST', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE'],
+  },
+  'GET /v1/jobs/{id}/input': {
+    operationId: 'getJobInput',
+    tag: 'jobs',
+    answers: {
+      200: {
+        description: 'What the job ran on: its arguments, its files and the preview sent with it',
+        schema: JobInputSchema,
+      },
+    },
     errors: ['BAD_REQUEST', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE'],
   },
   'DELETE /v1/jobs/{id}': {
