@@ -7,6 +7,7 @@ import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
 import { NodeIdentity } from './cluster/identity.js';
+import { serializeError } from './cluster/redact.js';
 import { standaloneView, type ClusterView } from './cluster/view.js';
 import type { ServerConfig } from './config/schema.js';
 import type { Feature, FeatureServices } from './feature.js';
@@ -48,7 +49,8 @@ export async function createServer(
   config: ServerConfig,
   options: { logger?: Logger; gpu?: GpuProbeOptions; onlyFolders?: readonly string[] } = {},
 ): Promise<BastionServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel }, pino.destination(2));
+  const logger =
+    options.logger ?? pino({ level: config.logLevel, serializers: { err: serializeError } }, pino.destination(2));
   // Owner-only when created here: plain-process workers (another uid) must not read jobs and their inputs.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const isolation = detectIsolation(config.isolation);
@@ -159,9 +161,9 @@ async function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeI
   }
   const [{ ClusterJobBackend }, { redactUrl }] = await Promise.all([
     import('./cluster/backend.js'),
-    import('./cluster/redis.js'),
+    import('./cluster/redact.js'),
   ]);
   logger.info(`cluster mode: jobs go through ${redactUrl(url)} (prefix '${ctx.config.file.queue.prefix}')`);
-  const jobs = new ClusterJobBackend(ctx, logger, identity, url, ctx.config.file.queue);
+  const jobs = await ClusterJobBackend.create(ctx, logger, identity, url, ctx.config.file.queue);
   return { jobs, cluster: jobs.nodes };
 }

@@ -8,7 +8,9 @@ commands:
   serve [--port N] [--host H] [--plugins-dir DIR]... [--no-bundled-plugins] [--data-dir DIR]
         [--config FILE] [--keys-file FILE] [--log-level LEVEL] [--insecure]
         [--queue redis://HOST:PORT[/DB]] [--node-id ID]
-                               start the server (--queue: join a cluster, docs/cluster.md)
+                               start the server (--queue: join a cluster, docs/cluster.md;
+                               a URL with a password goes in BASTION_QUEUE_URL, not on the
+                               command line, where other processes can read it)
   audit [--url URL] [--json]   check a running server's health contract (exit 1 on errors)
   check-plugin DIR [--json]    check a plugin folder statically and by loading it in a sandbox
   new-plugin NAME [--dir DIR] [--typescript]
