@@ -7,6 +7,7 @@ import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
 import { NodeIdentity } from './cluster/identity.js';
+import { serializeError } from './cluster/redact.js';
 import { standaloneView, type ClusterView } from './cluster/view.js';
 import type { ServerConfig } from './config/schema.js';
 import type { Feature, FeatureServices } from './feature.js';
@@ -56,7 +57,7 @@ export async function createServer(
     traceExporters?: TracingOptions['exporters'];
   } = {},
 ): Promise<BastionServer> {
-  const logger = options.logger ?? createLogger(config);
+  const logger = options.logger ?? createLogger(config, { err: serializeError });
   const tracing =
     options.traceExporters || tracingRequested(config.otel, process.env)
       ? new Tracing(process.env, { exporters: options.traceExporters, warn: (m) => logger.warn(m) })
@@ -186,9 +187,9 @@ async function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeI
   }
   const [{ ClusterJobBackend }, { redactUrl }] = await Promise.all([
     import('./cluster/backend.js'),
-    import('./cluster/redis.js'),
+    import('./cluster/redact.js'),
   ]);
   logger.info(`cluster mode: jobs go through ${redactUrl(url)} (prefix '${ctx.config.file.queue.prefix}')`);
-  const jobs = new ClusterJobBackend(ctx, logger, identity, url, ctx.config.file.queue);
+  const jobs = await ClusterJobBackend.create(ctx, logger, identity, url, ctx.config.file.queue);
   return { jobs, cluster: jobs.nodes };
 }

@@ -14,12 +14,21 @@ declare module 'fastify' {
   }
 }
 
-/** Maps anything thrown while handling a request to a coded error (docs/errors.md). */
-export function toBastionError(err: unknown): BastionError {
+/** Maps anything thrown while handling a request to a coded error (docs/errors.md); `uploadLimit` in bytes. */
+export function toBastionError(err: unknown, uploadLimit?: number): BastionError {
   if (err instanceof BastionError) return err;
   const e = err as Partial<FastifyError> & { code?: string; statusCode?: number; message?: string };
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   const message = typeof e.message === 'string' && e.message ? e.message : 'bad request';
+  if ((status === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE') && uploadLimit !== undefined) {
+    // Say which limit: the operator's upload limit, not some other one.
+    const mb = Math.round((uploadLimit / 1024 / 1024) * 100) / 100;
+    return new BastionError(
+      'PAYLOAD_TOO_LARGE',
+      `the request body or an uploaded file is over the upload limit of ${mb} MB (maxUploadMb in the config file)`,
+      { details: { setting: 'maxUploadMb', limit_mb: mb } },
+    );
+  }
   if (
     status === 413 ||
     e.code === 'FST_REQ_FILE_TOO_LARGE' ||
@@ -44,7 +53,8 @@ export function toBastionError(err: unknown): BastionError {
 
 /** Answers a coded error; the body carries the request id (`error.request_id`) that the header and log line show. */
 export function sendError(reply: FastifyReply, err: BastionError): FastifyReply {
-  if (err.code === 'PLUGIN_BUSY') reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
+  if (err.code === 'PLUGIN_BUSY' || err.extra.retryAfterS !== undefined)
+    reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
   if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', WWW_AUTHENTICATE);
   const body = err.toBody();
   body.error.request_id = reply.request.id;
@@ -59,7 +69,7 @@ export function sendError(reply: FastifyReply, err: BastionError): FastifyReply 
 export function installErrorHandling(app: FastifyInstance, countError: (code: string) => void): void {
   app.decorateReply('errorCode', null);
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const coded = toBastionError(err);
+    const coded = toBastionError(err, request.server.initialConfig.bodyLimit);
     if (coded.code === 'INTERNAL_ERROR') request.log.error({ err }, 'unexpected error');
     countError(coded.code);
     return sendError(reply, coded);

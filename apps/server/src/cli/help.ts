@@ -22,7 +22,8 @@ options:
   --isolation MODE         worker isolation: auto, namespace or process (BASTION_ISOLATION)
   --allowed-origin ORIGIN  a browser origin allowed besides the server's own; repeatable
   --allowed-host HOST      a Host header allowed besides loopback names and the bound address; repeatable
-  --queue URL              join a cluster through Redis, e.g. redis://127.0.0.1:6379 (BASTION_QUEUE_URL)
+  --queue URL              join a cluster through Redis, e.g. redis://127.0.0.1:6379 (BASTION_QUEUE_URL;
+                           a URL with a password belongs there, not on the command line)
   --node-id ID             this node's id in a cluster (BASTION_NODE_ID)
   --watch                  development: restart a plugin when its files change, after its calls in
                            flight (BASTION_WATCH=1)

@@ -9,6 +9,8 @@ commands:
         [--config FILE] [--keys-file FILE] [--log-level LEVEL] [--log-format json|pretty]
         [--access-log] [--otel] [--insecure] [--queue redis://HOST:PORT[/DB]] [--node-id ID]
                                start the server (--queue: join a cluster, docs/cluster.md;
+                               a URL with a password goes in BASTION_QUEUE_URL, not on the
+                               command line, where other processes can read it;
                                --otel: OpenTelemetry traces per OTEL_* variables, docs/observability.md)
   audit [--url URL] [--json]   check a running server's health contract (exit 1 on errors)
   check-plugin DIR [--json]    check a plugin folder statically and by loading it in a sandbox

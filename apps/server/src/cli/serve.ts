@@ -1,3 +1,4 @@
+import { redactArgv } from '../cluster/redact.js';
 import { hasKeys, loadServeConfig } from '../config/load.js';
 import { createServer } from '../server.js';
 import { watchPlugins, type PluginWatcher } from '../plugins/watch.js';
@@ -12,6 +13,11 @@ const CLOSE_MARGIN_MS = 15_000;
  */
 export async function serve(argv: string[]): Promise<number> {
   const config = loadServeConfig(argv);
+  // /proc/<pid>/cmdline is readable by every process, plugin workers included: rewrite ours without the
+  // queue password before any worker starts (a wrapper that started us, e.g. a shell, still shows it).
+  const secretOnCommandLine =
+    argv.some((a) => a === '--queue' || a.startsWith('--queue=')) && /:[^/@]*@/.test(config.queueUrl ?? '');
+  if (secretOnCommandLine) process.title = ['bastion', 'serve', ...redactArgv(argv)].join(' ');
   // Listen for stop triggers from the start: a SIGTERM while plugins load must stop cleanly too.
   let requested: string | null = null;
   let stop: ((why: string) => void) | null = null;
@@ -20,6 +26,11 @@ export async function serve(argv: string[]): Promise<number> {
   const url = await server.listen();
   process.stdout.write(`listening on ${url}\n`);
   if (!hasKeys(config)) server.logger.warn('no API keys configured: anyone who can reach this port can use it');
+  if (secretOnCommandLine) {
+    server.logger.warn(
+      'the queue password was given on the command line (--queue), where other processes and shell history can read it; put the URL in BASTION_QUEUE_URL or queue.url of the config file instead',
+    );
+  }
   // Development only: watching starts once startup loading is done, so it never races the first load.
   let watcher: PluginWatcher | null = null;
   if (config.watch) {

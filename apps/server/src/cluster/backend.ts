@@ -5,6 +5,7 @@ import { AVAILABLE_STATES, type ClusterQueue, type JobRecord } from '@bastion/pr
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import type { QueueSettings } from '../config/schema.js';
+import { ConfigError } from '../config/load.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobBackend, JobEvents, JobListQuery, JobPage } from '../jobs/backend.js';
 import { decodeCursor, encodeCursor } from '../jobs/cursor.js';
@@ -17,10 +18,15 @@ import { JobInputs } from './inputs.js';
 import { ClusterJobRecords } from './job-records.js';
 import { ClusterKeys } from './keys.js';
 import { NodeRegistry } from './node-registry.js';
-import { RedisLink } from './redis.js';
+import { preflight } from './preflight.js';
+import { Reconciler } from './reconciler.js';
+import { serializeError } from './redact.js';
+import { RedisLink, withDeadline } from './redis.js';
 
 /** How long DELETE waits for a running job to wind down (the runner kills the worker after a 2 s grace). */
 const CANCEL_WAIT_MS = 10_000;
+/** How long DELETE waits for the node running a job to say it got the cancel; silence means that node is gone. */
+const CANCEL_ACK_MS = 1500;
 /** Live progress of other nodes' jobs kept for GET overlays (bounded). */
 const REMOTE_PROGRESS_MAX = 10_000;
 
@@ -39,13 +45,38 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   readonly #inputs: JobInputs;
   readonly #bus: ClusterEventBus;
   readonly #executor: JobExecutor;
+  readonly #reconciler: Reconciler;
   readonly #queues = new Map<string, Queue<QueuedJobData, null>>();
   readonly #remoteProgress = new Map<string, { progress: number; stage: string | null }>();
   #sweepTimer: NodeJS.Timeout | null = null;
   #started = false;
   #stopping = false;
 
-  constructor(
+  /**
+   * Checks the queue (a Redis, the database, the password, no live node with this `--node-id`) and builds the
+   * backend; a queue that is misconfigured is a startup error (exit 2). Every log line of cluster mode goes
+   * through {@link serializeError}, so Redis errors never carry command arguments into the log.
+   */
+  static async create(
+    ctx: ApiContext,
+    rootLogger: Logger,
+    identity: NodeIdentity,
+    url: string,
+    settings: QueueSettings,
+  ): Promise<ClusterJobBackend> {
+    const logger = rootLogger.child({}, { serializers: { err: serializeError } });
+    const check = await preflight({
+      url,
+      keys: new ClusterKeys(settings.prefix),
+      nodeId: ctx.config.nodeId,
+      heartbeatMs: settings.heartbeatMs,
+      logger,
+    });
+    if (!check.ok) throw new ConfigError([check.problem]);
+    return new ClusterJobBackend(ctx, logger, identity, url, settings);
+  }
+
+  private constructor(
     private readonly ctx: ApiContext,
     private readonly logger: Logger,
     private readonly identity: NodeIdentity,
@@ -70,6 +101,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
       ctx.registry,
       settings.heartbeatMs,
       () => this.runningCount,
+      () => this.#executor.ownedIds(),
       logger,
     );
     this.#executor = new JobExecutor({
@@ -87,6 +119,28 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
         this.#bus.publish(kind, payload);
       },
     });
+    const everyMs = Math.max(500, Math.min(5000, settings.stalledIntervalMs));
+    this.#reconciler = new Reconciler({
+      records: this.#records,
+      inputs: this.#inputs,
+      link: this.link,
+      nodes: this.nodes,
+      ownsLocally: (id) => this.#executor.owns(id),
+      claim: async () =>
+        (await this.link.command.set(this.keys.reconcile, identity.id, 'PX', Math.floor(everyMs * 0.9), 'NX')) === 'OK',
+      enqueue: async (plugin, id, data) => {
+        await this.#queue(plugin).add(data.tool, data, this.#jobOptions(id));
+      },
+      requeued: (id, plugin) => {
+        this.#emitLocal('status', { job_id: id, status: 'queued', error: null, plugin });
+        this.#bus.publish('status', { job_id: id, status: 'queued', error: null, plugin });
+      },
+      everyMs,
+      // Two heartbeats (a node's list of its jobs can be that old) plus a stalled interval.
+      graceMs: 2 * settings.heartbeatMs + settings.stalledIntervalMs,
+      inputMinAgeMs: Math.max(5000, 12 * settings.stalledIntervalMs),
+      logger,
+    });
   }
 
   /** Joins the cluster once this node's id is known (after it listens, for `--port 0`). */
@@ -97,10 +151,13 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
       if (this.#stopping) return;
       this.#bus.start(
         (kind, payload) => this.#emitLocal(kind, payload),
-        (jobId) => this.#executor.abort(jobId),
+        (jobId) => {
+          if (this.#executor.abort(jobId)) this.#records.ackCancel(jobId).catch(() => {});
+        },
       );
       this.nodes.start();
       this.#executor.start();
+      this.#reconciler.start();
       this.logger.info(`cluster: node ${this.identity.id} joined (queue prefix '${this.keys.prefix}')`);
     });
     const retentionMs = this.ctx.config.file.jobRetentionHours * 3_600_000;
@@ -113,10 +170,14 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    this.#reconciler.stop();
     await this.#executor.stop(this.ctx.config.file.shutdownGraceMs);
     await this.nodes.stop();
     this.#bus.stop();
-    await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => {})));
+    // A frozen Redis answers nothing: none of these may hold the stop past its grace.
+    await Promise.all(
+      [...this.#queues.values()].map((q) => withDeadline(q.close(), this.link.connected ? 2000 : 500).catch(() => {})),
+    );
     await this.link.close();
   }
 
@@ -147,15 +208,11 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     const traceparent = this.ctx.tracing?.currentTraceparent();
     return this.link.guard(async () => {
       const inputs = await this.#inputs.store(id, args);
-      const record = await this.#records.create(id, plugin, tool);
+      const data: QueuedJobData = traceparent ? { tool, inputs, traceparent } : { tool, inputs };
+      let record: JobRecord;
       try {
-        await queue.add(tool, traceparent ? { tool, inputs, traceparent } : { tool, inputs }, {
-          jobId: id,
-          attempts: 1 + this.settings.pluginFailureRetries,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: true,
-          removeOnFail: true,
-        });
+        record = await this.#records.create(id, plugin, tool, JSON.stringify(data));
+        await queue.add(tool, data, this.#jobOptions(id));
       } catch (err) {
         await this.#records.remove(id).catch(() => {});
         await this.#inputs.remove(id);
@@ -204,23 +261,44 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
       this.#emitLocal('status', { job_id: id, status: 'cancelled', error: CANCELLED, plugin: record.plugin });
       this.#bus.publish('status', { job_id: id, status: 'cancelled', error: CANCELLED, plugin: record.plugin });
     } else if (outcome === 2) {
-      this.#executor.abort(id);
-      await this.link.guard(() => this.#bus.cancel(id));
-      const alive = record.node === null || (await this.nodes.nodesOrSelf()).some((n) => n.id === record.node);
-      if (!alive && (await this.#records.finish(id, '', 'cancelled', { error: CANCELLED }))) {
-        // Its node is gone: nobody is left to stop it; when another node picks it up, it skips it.
+      // Running: the node running it aborts the call and says so (cancel_ack); a node that does not answer
+      // within CANCEL_ACK_MS is gone (killed, partitioned) and nobody is left to stop the job: it is cancelled
+      // here, and a node that picks it up again skips it.
+      const here = this.#executor.abort(id);
+      if (!here) await this.link.guard(() => this.#bus.cancel(id));
+      const acked = here || (await this.#waitRecord(id, CANCEL_ACK_MS, (r, ack) => ack || isFinal(r)));
+      if (!acked && (await this.link.guard(() => this.#records.finish(id, '', 'cancelled', { error: CANCELLED })))) {
         this.#emitLocal('status', { job_id: id, status: 'cancelled', error: CANCELLED, plugin: record.plugin });
         this.#bus.publish('status', { job_id: id, status: 'cancelled', error: CANCELLED, plugin: record.plugin });
       } else {
-        const deadline = Date.now() + CANCEL_WAIT_MS;
-        while (Date.now() < deadline) {
-          const now = await this.#records.get(id).catch(() => null);
-          if (now && now.status !== 'running' && now.status !== 'queued') break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await this.#waitRecord(id, CANCEL_WAIT_MS, (r) => isFinal(r));
       }
     }
     return (await this.get(id)) ?? record;
+  }
+
+  /** Polls the job's record until `done` says so or `ms` passed; false when it timed out. */
+  async #waitRecord(id: string, ms: number, done: (r: JobRecord | null, acked: boolean) => boolean): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const [r, ack] = await Promise.all([
+        this.#records.get(id).catch(() => null),
+        this.#records.cancelAcked(id).catch(() => false),
+      ]);
+      if (done(r, ack)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  }
+
+  #jobOptions(id: string) {
+    return {
+      jobId: id,
+      attempts: 1 + this.settings.pluginFailureRetries,
+      backoff: { type: 'exponential' as const, delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: true,
+    };
   }
 
   /** Deletes finished jobs older than jobRetentionHours (any node may do it; it is idempotent). */
@@ -289,6 +367,13 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   /** The input schema a live node publishes for the tool; null when only this node knows the plugin. */
   async #remoteInputSchema(plugin: string, tool: string, knownHere: boolean): Promise<Record<string, unknown> | null> {
     const nodes = await this.link.guard(() => this.nodes.nodes());
+    if (!nodes.some((n) => n.id === this.identity.id)) {
+      // Redis does not list even this node (it restarted empty a moment ago): the list is being rebuilt, so
+      // "no such plugin" would be a guess.
+      throw new BastionError('QUEUE_UNAVAILABLE', 'the cluster is re-forming (Redis lost its node list); try again', {
+        retryAfterS: 2,
+      });
+    }
     const withTools = nodes.find((n) => n.id !== this.identity.id && n.tools[plugin]);
     if (!withTools) {
       // Nowhere available: answer as this node would (404 for an unknown plugin, 503 with its state otherwise).
@@ -333,3 +418,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
 }
 
 const CANCELLED = { code: 'CANCELLED' as const, message: 'the job was cancelled' };
+
+function isFinal(r: JobRecord | null): boolean {
+  return r !== null && r.status !== 'running' && r.status !== 'queued';
+}

@@ -12,6 +12,7 @@ import type { NodeIdentity } from './identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
 import type { ClusterJobRecords, FinalStatus, Outcome } from './job-records.js';
 import type { ClusterKeys } from './keys.js';
+import { OOM_DEGRADE_AFTER_MS, OutcomeWriter } from './outcomes.js';
 import type { RedisLink } from './redis.js';
 
 /** What a BullMQ job of Bastion carries (the record itself lives in {@link ClusterJobRecords}). */
@@ -68,17 +69,47 @@ export interface ExecutorDeps {
 export class JobExecutor {
   readonly live = new Map<string, LiveRun>();
   readonly #workers = new Map<string, Worker<QueuedJobData, null>>();
+  readonly #outcomes: OutcomeWriter;
+  /** Settles when the node begins to stop (nothing waits on Redis past that). */
+  readonly #stopped: Promise<void>;
+  #markStopped!: () => void;
   #started = false;
   #stopping = false;
   #drainWatch: NodeJS.Timeout | null = null;
   readonly #onState = (e: { name: string }): void => this.#sync(e.name);
+  /** Redis came back (or went away): take jobs again, or stop asking a queue that cannot answer. */
+  readonly #onLink = (): void => {
+    for (const name of this.d.ctx.registry.names()) this.#sync(name);
+  };
 
-  constructor(private readonly d: ExecutorDeps) {}
+  constructor(private readonly d: ExecutorDeps) {
+    this.#stopped = new Promise<void>((r) => (this.#markStopped = r));
+    this.#outcomes = new OutcomeWriter(
+      d.records,
+      () => d.identity.id,
+      (id, plugin, status, outcome) => {
+        this.#emitStatus(id, plugin, status, outcome.error ?? null);
+        void d.inputs.remove(id);
+      },
+      d.logger,
+    );
+  }
+
+  /** Jobs this node answers for: running here, or finished here with an outcome Redis has not accepted yet. */
+  ownedIds(): string[] {
+    return [...this.live.keys(), ...this.#outcomes.pendingIds];
+  }
+
+  owns(id: string): boolean {
+    return this.live.has(id) || this.#outcomes.has(id);
+  }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
     this.d.ctx.registry.on('state', this.#onState);
+    this.d.link.on('up', this.#onLink);
+    this.d.link.on('down', this.#onLink);
     for (const name of this.d.ctx.registry.names()) this.#sync(name);
     // A draining node (SIGTERM) takes no new jobs: pause at once rather than fetch and hand back.
     this.#drainWatch = setInterval(() => {
@@ -93,9 +124,11 @@ export class JobExecutor {
     for (const w of this.#workers.values()) if (!w.isPaused()) void w.pause(true).catch(() => {});
   }
 
-  /** Aborts a job if it runs here (a cancel from any node). */
-  abort(jobId: string): void {
-    this.live.get(jobId)?.controller.abort();
+  /** Aborts a job if it runs here (a cancel from any node); true when it did. */
+  abort(jobId: string): boolean {
+    const live = this.live.get(jobId);
+    live?.controller.abort();
+    return live !== undefined;
   }
 
   /** The live progress of a job running here, if any. */
@@ -111,8 +144,11 @@ export class JobExecutor {
   async stop(graceMs: number): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.#markStopped();
     this.#pauseAll();
     this.d.ctx.registry.off('state', this.#onState);
+    this.d.link.off('up', this.#onLink);
+    this.d.link.off('down', this.#onLink);
     await Promise.all([...this.#workers.values()].map((w) => w.pause(true).catch(() => {})));
     const deadline = Date.now() + graceMs;
     while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
@@ -125,11 +161,13 @@ export class JobExecutor {
       this.d.logger.info(`cluster: handing ${left.length} running job(s) back to the queue`);
       await Promise.race([Promise.all(left.map((r) => r.done)), new Promise((r) => setTimeout(r, 5000).unref())]);
     }
+    // Closing a worker talks to Redis: with Redis unreachable or frozen, give it a moment only.
     await Promise.race([
       Promise.all([...this.#workers.values()].map((w) => w.close().catch(() => {}))),
-      new Promise((r) => setTimeout(r, 5000).unref()),
+      new Promise((r) => setTimeout(r, this.d.link.connected ? 5000 : 1000).unref()),
     ]);
     this.#workers.clear();
+    await this.#outcomes.stop();
   }
 
   #sync(plugin: string): void {
@@ -137,6 +175,12 @@ export class JobExecutor {
     const state = this.d.ctx.registry.state(plugin);
     const available = state === 'INITIALIZED' || state === 'RUNNING';
     const worker = this.#workers.get(plugin);
+    if (!this.d.link.connected) {
+      // Unreachable, frozen or not Redis at all: a worker polling it would only churn (or, against a peer that
+      // echoes, read garbage as jobs). Running jobs go on; their outcomes wait for Redis (OutcomeWriter).
+      if (worker && !worker.isPaused()) void worker.pause(true).catch(() => {});
+      return;
+    }
     if (available) {
       const concurrency = Math.max(1, this.d.ctx.registry.limits(plugin).concurrency);
       if (!worker) {
@@ -161,9 +205,10 @@ export class JobExecutor {
       prefix: this.d.keys.bullPrefix,
       concurrency,
       // The lock is renewed every lockDuration / 2 while the job runs; once a dead node's lock expires, the
-      // next stalled check (on any node) moves the job back to the queue.
+      // next stalled check (on any node, every half lock) moves the job back to the queue: a dead node's job
+      // moves on within 1.5 x stalledIntervalMs (7.5 s by default).
       lockDuration: settings.stalledIntervalMs,
-      stalledInterval: settings.stalledIntervalMs,
+      stalledInterval: Math.max(100, Math.floor(settings.stalledIntervalMs / 2)),
       // Node deaths are counted by Bastion (queue.maxNodeDeaths), which fails the job with a coded error.
       maxStalledCount: 1_000_000,
       // Seconds a worker blocks waiting for a job before it looks again.
@@ -179,6 +224,12 @@ export class JobExecutor {
   async #process(plugin: string, job: Job<QueuedJobData, null>, token: string): Promise<null> {
     const id = job.id ?? '';
     const { records, identity, settings, logger } = this.d;
+    const data = job.data as Partial<QueuedJobData> | undefined;
+    if (typeof data?.tool !== 'string' || typeof data.inputs !== 'object' || data.inputs === null) {
+      // Not a job Bastion wrote (a peer that is not Redis answered, or foreign keys under our prefix): skip it.
+      logger.debug({ job: id, plugin }, 'cluster: ignored a queue entry that is not a Bastion job');
+      return null;
+    }
     const run = `${identity.id}|${token}`;
     if (this.d.ctx.lifecycle.draining || this.#stopping) {
       // Fetched as the node began to stop: straight back to the queue, unclaimed.
@@ -291,16 +342,26 @@ export class JobExecutor {
     this.d.emit('progress', { job_id: id, progress: live.progress, stage: live.stage, plugin: live.plugin });
   }
 
+  /**
+   * Records the job's end (status events and input clean-up follow once it is written). A write Redis refuses is
+   * retried until it lands ({@link OutcomeWriter}); one another run owns (cancelled meanwhile, taken over) is dropped.
+   */
   async #finish(id: string, plugin: string, run: string, status: FinalStatus, outcome: Outcome): Promise<void> {
     const live = this.live.get(id);
-    const changed = await this.d.records.finish(id, run, status, {
+    const progress = outcome.progress ?? live?.progress;
+    const written = await this.#outcomes.write(id, plugin, run, status, {
       ...outcome,
-      progress: outcome.progress ?? live?.progress,
+      ...(progress === undefined ? {} : { progress }),
       stage: outcome.stage ?? live?.stage ?? null,
     });
-    if (!changed) return; // cancelled meanwhile, or another node took the job over
-    this.#emitStatus(id, plugin, status, outcome.error ?? null);
-    await this.d.inputs.remove(id);
+    if (written !== 'pending' || this.#stopping) return;
+    // Keep the BullMQ job (and its lock) until the outcome lands or is degraded: released now, BullMQ would
+    // complete or — its own write refused too — rerun a job whose run already ended.
+    await Promise.race([
+      this.#outcomes.settled(id),
+      this.#stopped,
+      new Promise((r) => setTimeout(r, OOM_DEGRADE_AFTER_MS + 5000).unref()),
+    ]);
   }
 
   #emitStatus(id: string, plugin: string, status: JobStatus, error: { code: string; message: string } | null): void {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { BastionError } from '../errors/bastion-error.js';
@@ -96,6 +96,20 @@ export class JobInputs {
   async remove(id: string): Promise<void> {
     await this.redis.del(this.keys.input(id)).catch(() => 0);
     if (this.sharedDir) await rm(this.#dir(id), { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** Job ids with an input folder in the shared dir, and when each folder last changed (none without a shared dir). */
+  async storedInShared(max = 500): Promise<{ id: string; mtimeMs: number }[]> {
+    if (!this.sharedDir) return [];
+    const root = path.join(this.sharedDir, this.keys.prefix, 'inputs');
+    const names = await readdir(root).catch(() => [] as string[]);
+    const out: { id: string; mtimeMs: number }[] = [];
+    for (const id of names.slice(0, max)) {
+      if (!/^[A-Za-z0-9-]+$/.test(id)) continue;
+      const info = await stat(path.join(root, id)).catch(() => null);
+      if (info?.isDirectory()) out.push({ id, mtimeMs: info.mtimeMs });
+    }
+    return out;
   }
 
   #dir(id: string): string {

@@ -12,14 +12,19 @@ import type { ClusterKeys } from './keys.js';
 
 const FINAL = "s == 'succeeded' or s == 'failed' or s == 'cancelled'";
 
-/** KEYS: job. ARGV: now, node, token. → 1 started, 0 skip (final or gone), -1 cancelled now (a cancel was asked). */
+/**
+ * KEYS: job, finished, open. ARGV: now, node, token, nowMs, id.
+ * → attempts (started), 0 skip (final or gone), -1 cancelled now (a cancel was asked).
+ */
 const START = `
 local s = redis.call('HGET', KEYS[1], 'status')
-if not s or ${FINAL} then return 0 end
+if not s or ${FINAL} then redis.call('SREM', KEYS[3], ARGV[5]) return 0 end
 if redis.call('HGET', KEYS[1], 'cancel') == '1' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'error_code', 'CANCELLED',
     'error_message', 'the job was cancelled')
   redis.call('HDEL', KEYS[1], 'run')
+  redis.call('ZADD', KEYS[2], ARGV[4], KEYS[1])
+  redis.call('SREM', KEYS[3], ARGV[5])
   return -1
 end
 redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1], 'node', ARGV[2], 'run', ARGV[3], 'progress', '0')
@@ -27,15 +32,16 @@ redis.call('HDEL', KEYS[1], 'stage')
 return redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 `;
 
-/** KEYS: job, finished. ARGV: token ('' = any run), status, now, nowMs, then field/value pairs. → 1 or 0. */
+/** KEYS: job, finished, open. ARGV: id, token ('' = any run), status, now, nowMs, then field/value pairs. → 1 or 0. */
 const FINISH = `
 local s = redis.call('HGET', KEYS[1], 'status')
-if not s or ${FINAL} then return 0 end
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'run') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finished_at', ARGV[3])
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if not s or ${FINAL} then redis.call('SREM', KEYS[3], ARGV[1]) return 0 end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'run') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finished_at', ARGV[4])
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('HDEL', KEYS[1], 'run')
-redis.call('ZADD', KEYS[2], ARGV[4], KEYS[1])
+redis.call('ZADD', KEYS[2], ARGV[5], KEYS[1])
+redis.call('SREM', KEYS[3], ARGV[1])
 return 1
 `;
 
@@ -56,7 +62,7 @@ if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', -1) end
 return 1
 `;
 
-/** KEYS: job, finished. ARGV: now, nowMs. → 1 cancelled (was queued), 2 cancel asked (running), 0 final/gone. */
+/** KEYS: job, finished, open. ARGV: now, nowMs, id. → 1 cancelled (was queued), 2 cancel asked (running), 0 final/gone. */
 const CANCEL = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s or ${FINAL} then return 0 end
@@ -64,11 +70,38 @@ if s == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1], 'error_code', 'CANCELLED',
     'error_message', 'the job was cancelled')
   redis.call('ZADD', KEYS[2], ARGV[2], KEYS[1])
+  redis.call('SREM', KEYS[3], ARGV[3])
   return 1
 end
 redis.call('HSET', KEYS[1], 'cancel', '1')
 return 2
 `;
+
+/**
+ * KEYS: job. ARGV: status seen, run seen ('' = none). A job the reconciler found with no BullMQ job behind it, still
+ * as it was seen (same status, same run): a running one goes back to queued (its start still counts). → 1 or 0.
+ */
+const ORPHAN = `
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+if (redis.call('HGET', KEYS[1], 'run') or '') ~= ARGV[2] then return 0 end
+if ARGV[1] == 'running' then
+  redis.call('HSET', KEYS[1], 'status', 'queued', 'progress', '0')
+  redis.call('HDEL', KEYS[1], 'run', 'node', 'started_at', 'stage')
+end
+return 1
+`;
+
+/** What the reconciler needs to know about an open job. */
+export interface OpenJob {
+  id: string;
+  status: string | null;
+  plugin: string | null;
+  run: string | null;
+  node: string | null;
+  /** The BullMQ job data (JSON), kept with the record so a lost queue entry can be added again. */
+  data: string | null;
+  createdAt: string | null;
+}
 
 type Fields = Record<string, string>;
 
@@ -109,7 +142,8 @@ export class ClusterJobRecords {
     private readonly keys: ClusterKeys,
   ) {}
 
-  async create(id: string, plugin: string, tool: string): Promise<JobRecord> {
+  /** `data` is the BullMQ job's data (JSON), kept so a queue entry that went missing can be added again. */
+  async create(id: string, plugin: string, tool: string, data: string): Promise<JobRecord> {
     const seq = await this.redis.incr(this.keys.jobSeq);
     const createdAt = new Date().toISOString();
     await this.redis
@@ -122,8 +156,10 @@ export class ClusterJobRecords {
         attempts: '0',
         created_at: createdAt,
         seq: String(seq),
+        data,
       })
       .zadd(this.keys.jobs, seq, id)
+      .sadd(this.keys.open, id)
       .exec();
     return toRecord(id, { plugin, tool, status: 'queued', progress: '0', attempts: '0', created_at: createdAt });
   }
@@ -135,6 +171,7 @@ export class ClusterJobRecords {
       .del(this.keys.job(id), this.keys.input(id))
       .zrem(this.keys.jobs, id)
       .zrem(this.keys.finished, this.keys.job(id))
+      .srem(this.keys.open, id)
       .exec();
   }
 
@@ -146,6 +183,15 @@ export class ClusterJobRecords {
   /** Whether a cancel has been asked for this job. */
   async cancelAsked(id: string): Promise<boolean> {
     return (await this.redis.hget(this.keys.job(id), 'cancel')) === '1';
+  }
+
+  /** The node running the job confirms it got the cancel (see ClusterJobBackend.cancel). */
+  async ackCancel(id: string): Promise<void> {
+    await this.redis.hset(this.keys.job(id), 'cancel_ack', '1');
+  }
+
+  async cancelAcked(id: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.job(id), 'cancel_ack')) === '1';
   }
 
   /** Newest first, filtered; `before` is a sequence number from a previous page. */
@@ -196,7 +242,21 @@ export class ClusterJobRecords {
 
   /** Claims the job for a run; see START. */
   async start(id: string, node: string, token: string): Promise<number> {
-    return Number(await this.redis.eval(START, 1, this.keys.job(id), new Date().toISOString(), node, token));
+    const now = Date.now();
+    return Number(
+      await this.redis.eval(
+        START,
+        3,
+        this.keys.job(id),
+        this.keys.finished,
+        this.keys.open,
+        new Date(now).toISOString(),
+        node,
+        token,
+        String(now),
+        id,
+      ),
+    );
   }
 
   /** A final status; `token` '' finishes whichever run holds it (a cancel of a job whose node is gone). */
@@ -209,9 +269,11 @@ export class ClusterJobRecords {
     const now = Date.now();
     const n = await this.redis.eval(
       FINISH,
-      2,
+      3,
       this.keys.job(id),
       this.keys.finished,
+      this.keys.open,
+      id,
       token,
       status,
       new Date(now).toISOString(),
@@ -234,8 +296,50 @@ export class ClusterJobRecords {
   async cancel(id: string): Promise<number> {
     const now = Date.now();
     return Number(
-      await this.redis.eval(CANCEL, 2, this.keys.job(id), this.keys.finished, new Date(now).toISOString(), String(now)),
+      await this.redis.eval(
+        CANCEL,
+        3,
+        this.keys.job(id),
+        this.keys.finished,
+        this.keys.open,
+        new Date(now).toISOString(),
+        String(now),
+        id,
+      ),
     );
+  }
+
+  /** One batch of open (queued or running) job ids, from a SSCAN cursor ('0' starts and ends a pass). */
+  async openBatch(cursor: string): Promise<{ next: string; ids: string[] }> {
+    const [next, ids] = await this.redis.sscan(this.keys.open, cursor, 'COUNT', 200);
+    return { next, ids };
+  }
+
+  /** An open job as the reconciler sees it, and whether BullMQ still tracks it. */
+  async inspect(id: string): Promise<{ job: OpenJob; inBullMq: boolean }> {
+    const f = await this.redis.hmget(this.keys.job(id), 'status', 'plugin', 'run', 'node', 'data', 'created_at');
+    const [status, plugin, run, node, data, createdAt] = f.map((v) => v ?? null);
+    const job: OpenJob = {
+      id,
+      status: status ?? null,
+      plugin: plugin ?? null,
+      run: run ?? null,
+      node: node ?? null,
+      data: data ?? null,
+      createdAt: createdAt ?? null,
+    };
+    const inBullMq = plugin ? (await this.redis.exists(this.keys.bullJob(plugin, id))) === 1 : false;
+    return { job, inBullMq };
+  }
+
+  /** Drops an id from the open index (its record is final or gone). */
+  async close(id: string): Promise<void> {
+    await this.redis.srem(this.keys.open, id);
+  }
+
+  /** See ORPHAN: true when the job is still as the reconciler saw it (and, if it was running, is queued now). */
+  async orphan(job: OpenJob): Promise<boolean> {
+    return Number(await this.redis.eval(ORPHAN, 1, this.keys.job(job.id), job.status ?? '', job.run ?? '')) === 1;
   }
 
   /** Deletes finished jobs older than the cutoff (a batch at a time); returns their ids. */
@@ -244,7 +348,8 @@ export class ClusterJobRecords {
     if (!jobKeys.length) return [];
     const ids = jobKeys.map((k) => k.slice(this.keys.job('').length));
     const multi = this.redis.multi();
-    for (const id of ids) multi.del(this.keys.job(id), this.keys.input(id)).zrem(this.keys.jobs, id);
+    for (const id of ids)
+      multi.del(this.keys.job(id), this.keys.input(id)).zrem(this.keys.jobs, id).srem(this.keys.open, id);
     multi.zrem(this.keys.finished, ...jobKeys);
     await multi.exec();
     return ids;

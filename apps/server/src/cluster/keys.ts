@@ -33,6 +33,18 @@ export class ClusterKeys {
   get jobSeq(): string {
     return `${this.prefix}:c:jobs:seq`;
   }
+  /** Ids of jobs that are queued or running (what the reconciler checks against BullMQ). */
+  get open(): string {
+    return `${this.prefix}:c:jobs:open`;
+  }
+  /** Which node runs the current reconcile pass (one node per interval does it for the whole cluster). */
+  get reconcile(): string {
+    return `${this.prefix}:c:reconcile`;
+  }
+  /** One BullMQ job's hash (its existence says BullMQ still tracks the job: removeOnComplete/Fail are on). */
+  bullJob(plugin: string, id: string): string {
+    return `${this.bullPrefix}:${plugin}:${id}`;
+  }
   /** Finished jobs by finish time (ms), for retention. */
   get finished(): string {
     return `${this.prefix}:c:jobs:finished`;

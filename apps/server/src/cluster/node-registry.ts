@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from '../plugins/registry.js';
 import type { NodeIdentity } from './identity.js';
 import type { ClusterKeys } from './keys.js';
-import type { RedisLink } from './redis.js';
+import { REQUEST_DEADLINE_MS, withDeadline, type RedisLink } from './redis.js';
 import { selfNode, type ClusterView } from './view.js';
 
 /** A tool as peers need it to validate a submission for a plugin they do not have. */
@@ -12,9 +12,11 @@ export interface BeatTool {
   inputSchema: Record<string, unknown>;
 }
 
-/** One node's heartbeat: its public description plus the tools of its available plugins. */
+/** One node's heartbeat: its public description plus the tools of its available plugins and the jobs it holds. */
 export interface NodeBeat extends ClusterNode {
   tools: Record<string, BeatTool[]>;
+  /** Jobs running here or finished here with an outcome Redis has not accepted yet (the reconciler's evidence). */
+  jobs: string[];
 }
 
 /** A node that misses this many heartbeats in a row leaves the list (its key expires in Redis). */
@@ -36,6 +38,7 @@ export class NodeRegistry implements ClusterView {
     private readonly registry: Registry,
     private readonly heartbeatMs: number,
     private readonly runningJobs: () => number,
+    private readonly heldJobs: () => string[],
     private readonly logger: Logger,
   ) {}
 
@@ -74,7 +77,7 @@ export class NodeRegistry implements ClusterView {
       if (!AVAILABLE_STATES.includes(h.state)) continue;
       tools[h.name] = this.registry.tools(h.name).map((t) => ({ name: t.name, inputSchema: t.inputSchema }));
     }
-    return { ...selfNode(this.identity, this.registry, this.runningJobs()), tools };
+    return { ...selfNode(this.identity, this.registry, this.runningJobs()), tools, jobs: this.heldJobs() };
   }
 
   async beat(): Promise<void> {
@@ -99,7 +102,10 @@ export class NodeRegistry implements ClusterView {
     const gone: string[] = [];
     beats.forEach((text, i) => {
       if (text === null) gone.push(ids[i] as string);
-      else live.push(JSON.parse(text) as NodeBeat);
+      else {
+        const beat = JSON.parse(text) as NodeBeat;
+        live.push({ ...beat, jobs: Array.isArray(beat.jobs) ? beat.jobs : [] });
+      }
     });
     if (gone.length) await this.link.command.srem(this.keys.nodes, ...gone).catch(() => 0);
     live.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -111,7 +117,7 @@ export class NodeRegistry implements ClusterView {
   async nodesOrSelf(): Promise<NodeBeat[]> {
     if (!this.link.connected) return [this.self()];
     try {
-      return await this.nodes();
+      return await withDeadline(this.nodes(), REQUEST_DEADLINE_MS);
     } catch {
       return [this.self()];
     }
@@ -129,7 +135,9 @@ export class NodeRegistry implements ClusterView {
       mode: 'cluster',
       node_id: this.identity.id,
       queue: this.link.status(this.keys.prefix),
-      nodes: nodes.map(({ tools: _tools, ...node }) => node).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      nodes: nodes
+        .map(({ tools: _tools, jobs: _jobs, ...node }) => node)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     };
   }
 }

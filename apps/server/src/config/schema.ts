@@ -29,7 +29,8 @@ export const queueUrlSchema = z.string().superRefine((value, ctx) => {
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `'${value}' is not a URL; expected redis://HOST:PORT[/DB]` });
+    // Never echo the value: it may hold the queue's password.
+    ctx.addIssue({ code: 'custom', message: 'not a URL; expected redis://[:PASSWORD@]HOST:PORT[/DB]' });
     return;
   }
   const problem =
@@ -52,8 +53,8 @@ export const queueSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only (1-64)')
       .default('bastion'),
-    /** How often nodes look for jobs whose node stopped renewing their lock (a dead node), in ms. */
-    stalledIntervalMs: positiveInt.min(100).default(30_000),
+    /** A running job's lock duration, in ms; nodes look for expired locks (a dead node) every half of it. */
+    stalledIntervalMs: positiveInt.min(100).default(5_000),
     /** How often a node announces itself; a node silent for 3 beats leaves `GET /v1/cluster`. */
     heartbeatMs: positiveInt.min(100).default(5_000),
     /** A folder every node can read and write (NFS, object-store mount) for job inputs too large for Redis. */

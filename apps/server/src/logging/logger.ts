@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { ServerConfig } from '../config/schema.js';
 
@@ -7,10 +7,14 @@ export function logFormatFor(format: ServerConfig['logFormat'], stderrIsTty: boo
   return format ?? (stderrIsTty ? 'pretty' : 'json');
 }
 
-/** The server's logger on stderr, in the configured format. */
-export function createLogger(config: Pick<ServerConfig, 'logLevel' | 'logFormat'>): Logger {
+/** The server's logger on stderr, in the configured format; `serializers` shape what lines carry (e.g. redaction). */
+export function createLogger(
+  config: Pick<ServerConfig, 'logLevel' | 'logFormat'>,
+  serializers: LoggerOptions['serializers'] = {},
+): Logger {
   const tty = process.stderr.isTTY === true;
-  if (logFormatFor(config.logFormat, tty) === 'json') return pino({ level: config.logLevel }, pino.destination(2));
+  const options: LoggerOptions = { level: config.logLevel, serializers };
+  if (logFormatFor(config.logFormat, tty) === 'json') return pino(options, pino.destination(2));
   // Synchronous, in this thread: a pretty log is for a person at a terminal, not for throughput.
   const stream = pinoPretty({
     destination: 2,
@@ -19,5 +23,5 @@ export function createLogger(config: Pick<ServerConfig, 'logLevel' | 'logFormat'
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname',
   });
-  return pino({ level: config.logLevel }, stream);
+  return pino(options, stream);
 }

@@ -271,6 +271,8 @@ describe('HTTP API', () => {
       });
       expect(res.statusCode).toBe(413);
       expect(res.json().error.code).toBe('PAYLOAD_TOO_LARGE');
+      // It says which limit was hit.
+      expect(res.json().error.details).toEqual({ setting: 'maxUploadMb', limit_mb: 1 });
       await expectStillServing(small.server);
     } finally {
       await small.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobRecord } from '@bastion/protocol';
@@ -12,7 +12,7 @@ import { TestRedis } from './redis-server.js';
 /**
  * Cluster mode end to end: a real redis-server and real `bastion serve --queue` processes. Node A has no
  * plugins (it only takes requests); B and C have the `sleeper` fixture. Intervals are shrunk (stalled check
- * 500 ms, heartbeat 250 ms) so node deaths are noticed in about a second.
+ * lock 1 s, heartbeat 250 ms) so node deaths are noticed in under two seconds.
  */
 describe('cluster mode', () => {
   let redis: TestRedis;
@@ -124,6 +124,24 @@ describe('cluster mode', () => {
     expect(viaShared.status).toBe(202);
     expect((await waitJob(a.url, viaShared.body.job_id, isFinished)).result).toEqual({ bytes: 64 * 1024, first: 9 });
   });
+
+  it('removes the shared-dir inputs of a job cancelled from a node without the shared dir', async () => {
+    // Both sleeper nodes busy, so the job stays queued.
+    const blockers = [
+      await submitJob(a.url, 'sleeper', 'sleep', { ms: 20_000 }),
+      await submitJob(a.url, 'sleeper', 'sleep', { ms: 20_000 }),
+    ];
+    for (const blocker of blockers) await waitJob(a.url, blocker.body.job_id, (j) => j.status === 'running');
+    const big = Buffer.alloc(64 * 1024, 5).toString('base64');
+    const sub = await submitJob(b.url, 'sleeper', 'size', { file: big });
+    expect(sub.status).toBe(202);
+    const dir = path.join(shared, 'bastion', 'inputs', sub.body.job_id);
+    expect(existsSync(dir)).toBe(true);
+    const cancelled = await http<JobRecord>(`${a.url}/v1/jobs/${sub.body.job_id}`, { method: 'DELETE' });
+    expect(cancelled.body.status).toBe('cancelled');
+    await until(async () => (existsSync(dir) ? undefined : true), 30_000, 'the input folder to go');
+    for (const blocker of blockers) await http(`${a.url}/v1/jobs/${blocker.body.job_id}`, { method: 'DELETE' });
+  }, 40_000);
 
   it('cancels from one node a job running on another', async () => {
     const sub = await submitJob(a.url, 'sleeper', 'sleep', { ms: 20_000 });

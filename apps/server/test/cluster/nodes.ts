@@ -17,11 +17,17 @@ export interface NodeOptions {
   queue?: Record<string, unknown>;
   /** Extra top-level config file settings. */
   file?: Record<string, unknown>;
-  /** Extra environment variables (e.g. OTEL_*). */
+  /** How the queue URL reaches the node: `--queue` (default) or BASTION_QUEUE_URL. */
+  urlVia?: 'flag' | 'env';
+  /** Extra environment (e.g. BASTION_LOG_LEVEL). */
   env?: NodeJS.ProcessEnv;
+  /** Extra `serve` flags. */
+  flags?: string[];
+  /** Wait for /readyz 200 (default true). */
+  waitReady?: boolean;
 }
 
-/** One real `bastion serve --queue` process with shrunken cluster intervals, so tests run in seconds. */
+/** One real `bastion serve --queue` process with shrunken cluster intervals (job lock 1 s, heartbeat 250 ms), so tests run in seconds. */
 export class ClusterNodeProcess {
   private constructor(
     readonly id: string,
@@ -43,30 +49,47 @@ export class ClusterNodeProcess {
       JSON.stringify({
         shutdownGraceMs: 500,
         ...opts.file,
-        queue: { stalledIntervalMs: 500, heartbeatMs: 250, ...opts.queue },
+        queue: { stalledIntervalMs: 1000, heartbeatMs: 250, ...opts.queue },
       }),
     );
+    const viaEnv = opts.urlVia === 'env';
     const run = startCli(
       serveArgs(
         pluginsDir,
         path.join(dir, 'data'),
         '--config',
         configFile,
-        '--queue',
-        opts.redisUrl,
+        ...(viaEnv ? [] : ['--queue', opts.redisUrl]),
         '--node-id',
         opts.id,
+        ...(opts.flags ?? []),
       ),
-      opts.env,
+      { ...(viaEnv ? { BASTION_QUEUE_URL: opts.redisUrl } : {}), ...opts.env },
     );
-    const url = await run.url;
+    let url: string;
+    try {
+      url = await run.url;
+    } finally {
+      run.exited.then(
+        () => rmSync(dir, { recursive: true, force: true }),
+        () => {},
+      );
+    }
     const node = new ClusterNodeProcess(opts.id, url, run, dir);
-    await until(
-      async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
-      30_000,
-      `${opts.id} ready`,
-    );
+    if (opts.waitReady !== false) {
+      await until(
+        async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
+        30_000,
+        `${opts.id} ready`,
+      );
+    }
     return node;
+  }
+
+  /** Everything the node wrote to stdout and stderr so far. */
+  logs(): string {
+    const { stdout, stderr } = this.run.output();
+    return stdout + stderr;
   }
 
   async cluster(): Promise<ClusterResponse> {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
+import { Redis } from 'ioredis';
 
 /** A free loopback TCP port (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -14,6 +15,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether something answers on the port (PONG, or NOAUTH from a Redis with a password). */
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
@@ -24,10 +26,17 @@ function ping(port: number): Promise<boolean> {
       answer += d.toString();
       if (answer.includes('\r\n')) {
         s.destroy();
-        resolve(answer.startsWith('+PONG'));
+        resolve(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
       }
     });
   });
+}
+
+export interface TestRedisOptions {
+  /** `requirepass`. */
+  password?: string;
+  /** A folder for an append-only file (`appendfsync always`): the data survives a kill and a start. */
+  aofDir?: string;
 }
 
 /**
@@ -37,22 +46,49 @@ function ping(port: number): Promise<boolean> {
 export class TestRedis {
   #child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly opts: TestRedisOptions,
+  ) {}
 
-  static async start(): Promise<TestRedis> {
-    const redis = new TestRedis(await freePort());
+  static async start(opts: TestRedisOptions = {}): Promise<TestRedis> {
+    const redis = new TestRedis(await freePort(), opts);
     await redis.start();
     return redis;
   }
 
+  /** The URL, with the password when there is one. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.opts.password
+      ? `redis://:${encodeURIComponent(this.opts.password)}@127.0.0.1:${this.port}`
+      : `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** A client for the test's own commands (CONFIG SET, CLIENT KILL, …); the caller disconnects it. */
+  client(password = this.opts.password): Redis {
+    const c = new Redis({ port: this.port, host: '127.0.0.1', ...(password ? { password } : {}), lazyConnect: false });
+    c.on('error', () => {});
+    return c;
   }
 
   async start(): Promise<void> {
+    const persistence = this.opts.aofDir
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.opts.aofDir]
+      : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...persistence,
+        ...(this.opts.password ? ['--requirepass', this.opts.password] : []),
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore' },
     );
     this.#child = child;
@@ -64,11 +100,21 @@ export class TestRedis {
     }
   }
 
+  /** SIGSTOP: Redis freezes with its sockets open (as in a partition); {@link resume} thaws it. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.#child;
     this.#child = null;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGCONT');
     child.kill('SIGKILL');
     await exited;
   }

@@ -48,7 +48,7 @@ describe('cluster settings', () => {
     expect(c.file.queue).toEqual({
       url: null,
       prefix: 'bastion',
-      stalledIntervalMs: 30_000,
+      stalledIntervalMs: 5_000,
       heartbeatMs: 5_000,
       sharedDir: null,
       maxInlineInputMb: 8,
@@ -65,6 +65,10 @@ describe('cluster settings', () => {
         url,
       ).toBe(true);
     }
+    // A URL that does not parse is never echoed: it may hold the password.
+    const unparsable = problemsOf(() => loadServeConfig(['--queue', 'redis://:hunter2@bad host:6379'], {}));
+    expect(unparsable.some((p) => p.startsWith('queueUrl'))).toBe(true);
+    expect(unparsable.join('\n')).not.toContain('hunter2');
     expect(problemsOf(() => loadServeConfig(['--node-id', 'a b'], {})).some((p) => p.startsWith('nodeId'))).toBe(true);
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ queue: { prefix: 'a:b', heartbeatMs: 5, extra: 1 } }));
