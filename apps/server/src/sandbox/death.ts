@@ -16,8 +16,6 @@ export interface WorkerDeath {
   message: string;
 }
 
-const HEAP_OOM = /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i;
-
 function signalName(num: number): string {
   const entry = Object.entries(osConstants.signals).find(([, n]) => n === num);
   return entry ? entry[0] : `signal ${num}`;
@@ -29,12 +27,19 @@ export interface DeathFacts {
   killDetail: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** The last lines the worker wrote to stderr (a V8 heap OOM says so there). */
-  stderrTail: string;
-  memoryMb: number;
+  /**
+   * Set when the kernel's OOM killer ended the worker in its cgroup (read from the cgroup's counters, never from
+   * anything the worker printed, which a plugin controls).
+   */
+  kernelOomKill: string | null;
 }
 
-/** Turns what is known about a worker's end into the coded death callers and the registry see. */
+/**
+ * Turns what is known about a worker's end into the coded death callers and the registry see. A memory kill is
+ * decided by who killed: the host's watchdog (`killReason`) or the kernel's OOM killer in the worker's cgroup. A
+ * worker that aborts on its own — a V8 heap OOM included, which is why V8's heap limit sits above memoryMb — is a
+ * crash, whatever it wrote to stderr.
+ */
 export function classifyDeath(f: DeathFacts): WorkerDeath {
   const { killReason: reason, killDetail: detail } = f;
   if (reason === 'timeout') return { kind: 'timeout', code: 'PLUGIN_TIMEOUT', message: `worker killed: ${detail}` };
@@ -44,13 +49,7 @@ export function classifyDeath(f: DeathFacts): WorkerDeath {
   if (reason === 'shutdown') {
     return { kind: 'shutdown', code: 'SHUTTING_DOWN', message: detail || 'the server is shutting down' };
   }
-  if (HEAP_OOM.test(f.stderrTail)) {
-    return {
-      kind: 'memory',
-      code: 'PLUGIN_MEMORY_LIMIT',
-      message: `worker ran out of V8 heap (memoryMb ${f.memoryMb}); raise memoryMb for this plugin or reduce its input`,
-    };
-  }
+  if (f.kernelOomKill) return { kind: 'memory', code: 'PLUGIN_MEMORY_LIMIT', message: f.kernelOomKill };
   if (reason === 'crash') return { kind: 'crash', code: 'PLUGIN_CRASHED', message: `worker killed: ${detail}` };
   // Through bubblewrap a signal death shows as exit code 128+N.
   const code = f.exitCode;

@@ -7,16 +7,18 @@ import { isWorkerMessage } from './ipc-validate.js';
 import type { SpawnSpec } from './isolation.js';
 import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
-import { MemoryWatchdog } from './memory-watchdog.js';
+import type { MemoryWatchdog } from './memory-watchdog.js';
 import type { HostToWorker, LoadMessage, WorkerToolInfo } from './messages.js';
 import { Channel } from './wire/channel.js';
+import type { WorkerGuard } from './worker-guard.js';
 
 export interface WorkerOptions {
   pluginId: string;
   spawn: SpawnSpec;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  memoryMb: number;
+  /** Enforces memoryMb and maxProcesses (its cgroup or the watchdog) and kills the worker's whole tree. */
+  guard: WorkerGuard;
   loadTimeoutMs: number;
   load: LoadMessage;
   log: LogSink;
@@ -68,12 +70,10 @@ export class WorkerProcess {
     this.#relay.attach(this.#child.stderr, true);
     const pid = this.#child.pid;
     this.#watchdog = pid
-      ? new MemoryWatchdog({
-          pid,
-          memoryMb: opts.memoryMb,
+      ? opts.guard.watch(pid, {
           busy: () => this.#calls.size > 0 || this.#load !== null,
           onPeak: opts.onMemoryPeak,
-          onBreach: (message) => this.kill('memory', message),
+          onBreach: (reason, message) => this.kill(reason, message),
         })
       : null;
     this.#channel = new Channel(this.#child.stdio[3] as Duplex, {
@@ -180,6 +180,8 @@ export class WorkerProcess {
   }
 
   #killGroup(): void {
+    // Processes that left the group (setsid) too: every pid of its cgroup, or of the tree the watchdog saw.
+    this.#opts.guard.killAll();
     const pid = this.#child.pid;
     if (!pid) return;
     try {
@@ -248,8 +250,7 @@ export class WorkerProcess {
       killDetail: this.#killDetail,
       exitCode,
       signal,
-      stderrTail: this.#relay.tail,
-      memoryMb: this.#opts.memoryMb,
+      kernelOomKill: this.#killReason ? null : this.#opts.guard.kernelMemoryKill(),
     });
     this.#dead = death;
     this.#watchdog?.stop();

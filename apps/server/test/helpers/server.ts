@@ -29,6 +29,8 @@ export async function startTestServer(
     dataDir?: string;
     /** How the GPU probe looks (see gpu.ts helpers); default: this machine's real nvidia-smi and driver. */
     gpu?: GpuProbeOptions;
+    /** False: memory and process limits by the watchdog even where cgroups work (the fallback's tests). */
+    cgroups?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'bastion-test-'));
@@ -43,6 +45,7 @@ export async function startTestServer(
   const server = await createServer(config, {
     logger: pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
     ...(opts.gpu ? { gpu: opts.gpu } : {}),
+    ...(opts.cgroups === undefined ? {} : { cgroups: opts.cgroups }),
   });
   await server.loaded;
   const url = opts.listen ? await server.listen() : '';
