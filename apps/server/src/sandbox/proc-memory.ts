@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readdir, readFile, statfs } from 'node:fs/promises';
+import { readdir, readFile, readlink, statfs } from 'node:fs/promises';
 
 /** A process of a worker's tree as last seen: its start time tells it from a later process given the same pid. */
 export interface SeenProcess {
@@ -42,10 +42,18 @@ function startTime(stat: string): string {
   return rest[19] ?? '';
 }
 
+const mountNs = (pid: number | 'self'): Promise<string | null> => readlink(`/proc/${pid}/ns/mnt`).catch(() => null);
+
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * What a tmpfs holds. Anything else counts 0: a sandbox still being set up shows the host's own /tmp through
+ * /proc/PID/root, which is not the worker's.
+ */
 async function tmpfsBytes(dir: string): Promise<number> {
   try {
     const s = await statfs(dir);
-    return (s.blocks - s.bfree) * s.bsize;
+    return s.type === TMPFS_MAGIC ? (s.blocks - s.bfree) * s.bsize : 0;
   } catch {
     return 0;
   }
@@ -96,8 +104,10 @@ export class TreeMemory {
     }
     this.#starts = starts;
     // Inside bubblewrap the private /tmp and /dev/shm are seen through a process in the sandbox's mount namespace.
+    // A process still in the host's mount namespace (the sandbox being set up) would show the host's own mounts.
     const inside = this.opts.namespaced ? processes[1]?.pid : undefined;
-    const tmpfs = inside
+    const own = inside !== undefined && (await mountNs(inside)) !== (await mountNs('self'));
+    const tmpfs = own
       ? (await tmpfsBytes(`/proc/${inside}/root/tmp`)) + (await tmpfsBytes(`/proc/${inside}/root/dev/shm`))
       : 0;
     return { rssMb: rssKb / 1024, hwmMb: hwmKb / 1024, tmpfsMb: tmpfs / MB, tasks, truncated, processes };
