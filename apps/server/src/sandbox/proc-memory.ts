@@ -138,6 +138,19 @@ export class TreeMemory {
   }
 }
 
+/** The summed VmRSS and the highest VmHWM of some processes, in MB (those gone count 0). */
+export async function memoryOf(pids: number[]): Promise<{ rssMb: number; hwmMb: number }> {
+  const statuses = await Promise.all(pids.map((pid) => text(`/proc/${pid}/status`)));
+  let rssKb = 0;
+  let hwmKb = 0;
+  for (const status of statuses) {
+    if (status === null) continue;
+    rssKb += field(status, 'VmRSS');
+    hwmKb = Math.max(hwmKb, field(status, 'VmHWM'));
+  }
+  return { rssMb: rssKb / 1024, hwmMb: hwmKb / 1024 };
+}
+
 /**
  * SIGKILLs the processes of a tree as last seen, skipping any pid now held by a different process (same pid, other
  * start time). Sync and bounded by the walk's cap: it runs once, when the worker dies.

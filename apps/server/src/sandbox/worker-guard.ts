@@ -3,7 +3,7 @@ import type { CgroupHost } from './cgroups/host.js';
 import { WorkerCgroup } from './cgroups/worker-cgroup.js';
 import type { SpawnSpec } from './isolation.js';
 import { MemoryWatchdog, type LimitCheck, type WatchdogOptions } from './memory-watchdog.js';
-import { killSeen, TreeMemory, type SeenProcess } from './proc-memory.js';
+import { killSeen, memoryOf, TreeMemory, type SeenProcess } from './proc-memory.js';
 
 export interface GuardLimits {
   memoryMb: number;
@@ -54,14 +54,16 @@ class CgroupGuard implements WorkerGuard {
     // The kernel enforces; the samples report the peak, and a process of the tree the OOM killer took (the worker
     // may live on without it) or a fork the pids limit refused ends the worker with the right code.
     const check = async (): Promise<LimitCheck> => {
-      const r = await this.cgroup.read();
+      // The health record's peak stays an RSS figure as under the watchdog (the cgroup's charge leaves out the
+      // shared file pages that other cgroups paid for); the kernel's peak charge counts where it is higher.
+      const [r, rss] = await Promise.all([this.cgroup.read(), this.cgroup.procs().then(memoryOf)]);
       const breach: LimitCheck['breach'] =
         r.oomKills > 0
           ? { reason: 'memory', message: this.#oomMessage() }
           : r.forksRefused > 0
             ? { reason: 'crash', message: tooMany(this.limits) }
             : null;
-      return { peakMb: r.peakMb, breach };
+      return { peakMb: Math.max(r.peakMb, rss.rssMb, rss.hwmMb), breach };
     };
     return new MemoryWatchdog({ ...hooks, check });
   }

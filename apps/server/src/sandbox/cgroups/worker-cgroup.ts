@@ -77,6 +77,12 @@ export class WorkerCgroup {
     ];
   }
 
+  /** The processes in the worker's cgroup (async; at most its pids limit). */
+  async procs(): Promise<number[]> {
+    const text = await readFile(path.join(this.#dirs.memory, 'cgroup.procs'), 'latin1').catch(() => '');
+    return text.split('\n').filter(Boolean).map(Number);
+  }
+
   /** Reads the kernel's counters (async: it runs on the watchdog's timer). */
   async read(): Promise<CgroupReading> {
     const mem = this.#dirs.memory;
