@@ -1,3 +1,4 @@
+import { SchemaCompiler } from './runner/schemas/schema-compiler.js';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -48,6 +49,7 @@ export async function createServer(
   options: {
     logger?: Logger;
     gpu?: GpuProbeOptions;
+    onlyFolders?: readonly string[];
     /** False: enforce memory and process limits with the watchdog even where cgroups work (tests of the fallback). */
     cgroups?: boolean;
   } = {},
@@ -65,6 +67,8 @@ export async function createServer(
     );
   }
   const registry = new Registry((msg) => logger.warn(msg));
+  // Plugin schemas are compiled off the event loop (a large one takes seconds in ajv).
+  const schemas = new SchemaCompiler();
   const manager = new PluginManager(
     config,
     registry,
@@ -75,7 +79,8 @@ export async function createServer(
       error: (m) => logger.error(m),
     },
     pluginDirsOf(config),
-    { gpu: options.gpu },
+    schemas,
+    { gpu: options.gpu, ...(options.onlyFolders ? { onlyFolders: options.onlyFolders } : {}) },
   );
   const lifecycle = new Lifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle);
@@ -87,6 +92,7 @@ export async function createServer(
     registry,
     manager,
     runner,
+    schemas,
     metrics,
     auth,
     isReady: () => lifecycle.ready,
@@ -140,6 +146,7 @@ export async function createServer(
         await loaded;
         for (const f of features) await f.stop?.();
         await app.close();
+        await schemas.close();
         lifecycle.markStopped();
       })();
       return closing;

@@ -5,3 +5,5 @@ export * from './mcp.js';
 export * from './plugins.js';
 export * from './realtime.js';
 export * from './cluster.js';
+export * from './worker.js';
+export * from './worker-limits.js';

@@ -75,3 +75,31 @@ describe('loadPlugin', () => {
     }
   });
 });
+
+describe('loadPlugin with a sibling of the same id', () => {
+  it('loads the folder it is given, never the sibling', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'bastion-twins-'));
+    for (const [folder, word] of [
+      ['a-first', 'first'],
+      ['b-second', 'second'],
+    ] as const) {
+      mkdirSync(path.join(parent, folder));
+      writeFileSync(
+        path.join(parent, folder, 'package.json'),
+        JSON.stringify({ name: 'twin', type: 'module', main: 'index.js', bastion: { id: 'twin', apiVersion: 1 } }),
+      );
+      writeFileSync(
+        path.join(parent, folder, 'index.js'),
+        `export default { tools: { which: { description: 'which folder', inputSchema: { type: 'object' }, handler: () => ({ folder: '${word}' }) } } };`,
+      );
+    }
+    const twin = await loadPlugin(path.join(parent, 'b-second'));
+    try {
+      expect(twin.id).toBe('twin');
+      expect((await twin.health()).state).toBe('INITIALIZED');
+      expect(await twin.call('which')).toEqual({ folder: 'second' });
+    } finally {
+      await twin.close();
+    }
+  });
+});

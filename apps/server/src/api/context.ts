@@ -3,6 +3,7 @@ import type { ServerConfig } from '../config/schema.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { Registry } from '../plugins/registry.js';
+import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
 import type { ToolRunner } from '../runner/tool-runner.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { Auth } from './auth.js';
@@ -13,6 +14,8 @@ export interface ApiContext {
   registry: Registry;
   manager: PluginManager;
   runner: ToolRunner;
+  /** Compiles plugin-supplied schemas off the event loop (cluster jobs check arguments against another node's). */
+  schemas: SchemaCompiler;
   metrics: Metrics;
   auth: Auth;
   isReady: () => boolean;

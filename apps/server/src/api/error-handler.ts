@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
-import { describeErrors } from '../runner/args.js';
+import { describeErrors } from '../runner/schemas/schema-errors.js';
 
 /** Maps anything thrown while handling a request to a coded error (docs/errors.md). */
 export function toBastionError(err: unknown): BastionError {

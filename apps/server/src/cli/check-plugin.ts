@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveLimits } from '../plugins/limits.js';
+import { loadTools } from '../runner/loaded-tool.js';
+import { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
 import { checkPluginFolder } from '../plugins/static-check.js';
 import type { WorkerDeath } from '../sandbox/death.js';
 import { detectIsolation } from '../sandbox/isolation.js';
@@ -72,8 +74,10 @@ export async function inspectPlugin(folder: string): Promise<Finding[]> {
   })((d) => {
     death = d;
   });
+  const compiler = new SchemaCompiler();
   try {
-    const tools = await worker.start();
+    // The same checks as a load by the server: the worker's load, then its tools' schemas compiled by the host.
+    const tools = await loadTools(compiler, await worker.start());
     findings.push({
       stage: 'load',
       level: 'ok',
@@ -92,6 +96,8 @@ export async function inspectPlugin(folder: string): Promise<Finding[]> {
       message: `${err instanceof Error ? err.message : String(err)}${why ? ` [${why}]` : ''}${output}`,
     });
     worker.kill('disposed');
+  } finally {
+    await compiler.close();
   }
   return findings;
 }

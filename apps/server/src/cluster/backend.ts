@@ -8,7 +8,8 @@ import type { QueueSettings } from '../config/schema.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobBackend, JobEvents, JobListQuery, JobPage } from '../jobs/backend.js';
 import { decodeCursor, encodeCursor } from '../jobs/cursor.js';
-import { prepareArgs } from '../runner/args.js';
+import type { ValidateFunction } from 'ajv';
+import { binaryProperties, prepareArgs, type ArgsCheck } from '../runner/args.js';
 import { ClusterEventBus } from './event-bus.js';
 import { JobExecutor, type QueuedJobData } from './executor.js';
 import type { NodeIdentity } from './identity.js';
@@ -124,10 +125,10 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     if (this.#stopping)
       throw new BastionError('SHUTTING_DOWN', 'the server is stopping; submit the job to another node');
     this.link.ensure();
-    const schema = await this.#inputSchema(plugin, tool);
+    const check = await this.#argsCheck(plugin, tool);
     let args: Record<string, unknown>;
     try {
-      args = prepareArgs(schema, rawArgs);
+      args = prepareArgs(check, rawArgs);
     } catch (err) {
       if (err instanceof BastionError) throw new BastionError(err.code, err.message, { ...err.extra, plugin, tool });
       throw err;
@@ -264,15 +265,37 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     (this.emit as (k: K, p: JobEvents[K][0]) => boolean)(kind, payload);
   }
 
-  /** The tool's input schema, from this node or from a live node where the plugin is available. */
-  async #inputSchema(plugin: string, tool: string): Promise<Record<string, unknown>> {
+  /**
+   * The tool's argument check: this node's, or one compiled (off the event loop) from the input schema a live node
+   * where the plugin is available published.
+   */
+  async #argsCheck(plugin: string, tool: string): Promise<ArgsCheck> {
     const local = this.ctx.registry.health(plugin);
-    if (local && AVAILABLE_STATES.includes(local.state)) return this.ctx.runner.resolveTool(plugin, tool).inputSchema;
+    if (local && AVAILABLE_STATES.includes(local.state)) return this.ctx.runner.resolveTool(plugin, tool);
+    const schema = await this.#remoteInputSchema(plugin, tool, local !== null);
+    if (!schema) return this.ctx.runner.resolveTool(plugin, tool);
+    try {
+      const [validateInput] = await this.ctx.schemas.compile([{ where: `tool '${tool}' inputSchema`, schema }]);
+      return { validateInput: validateInput as ValidateFunction, binary: binaryProperties(schema) };
+    } catch (err) {
+      throw new BastionError(
+        'PLUGIN_FAILED',
+        `plugin '${plugin}': ${err instanceof Error ? err.message : String(err)}`,
+        {
+          plugin,
+          tool,
+        },
+      );
+    }
+  }
+
+  /** The input schema a live node publishes for the tool; null when only this node knows the plugin. */
+  async #remoteInputSchema(plugin: string, tool: string, knownHere: boolean): Promise<Record<string, unknown> | null> {
     const nodes = await this.link.guard(() => this.nodes.nodes());
     const withTools = nodes.find((n) => n.id !== this.identity.id && n.tools[plugin]);
     if (!withTools) {
       // Nowhere available: answer as this node would (404 for an unknown plugin, 503 with its state otherwise).
-      if (local) return this.ctx.runner.resolveTool(plugin, tool).inputSchema;
+      if (knownHere) return null;
       const states = nodes.flatMap((n) => n.plugins.filter((p) => p.name === plugin).map((p) => `${n.id}: ${p.state}`));
       if (!states.length)
         throw new BastionError('PLUGIN_NOT_FOUND', `no node of the cluster has a plugin named '${plugin}'`, { plugin });

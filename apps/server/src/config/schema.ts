@@ -85,7 +85,8 @@ export const configFileSchema = z
     restartPolicy: z.enum(['never', 'on-failure']).default('never'),
     plugins: z.record(z.string(), pluginOverridesSchema).default({}),
     maxUploadMb: positiveInt.default(200),
-    maxResultMb: positiveInt.default(16),
+    /** In UTF-8 bytes of the result's JSON; at most 256 MB, well below V8's longest string (a result is one). */
+    maxResultMb: positiveInt.max(256).default(16),
     jobRetentionHours: z.number().positive().default(168),
     /** Jobs waiting in the queue (all plugins) before POST /v1/jobs answers PLUGIN_BUSY. */
     maxQueuedJobs: positiveInt.default(1000),

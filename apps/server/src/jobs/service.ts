@@ -118,7 +118,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
     const info = this.ctx.runner.resolveTool(plugin, tool);
     let args: Record<string, unknown>;
     try {
-      args = prepareArgs(info.inputSchema, rawArgs);
+      args = prepareArgs(info, rawArgs);
     } catch (err) {
       if (err instanceof BastionError) throw new BastionError(err.code, err.message, { ...err.extra, plugin, tool });
       throw err;

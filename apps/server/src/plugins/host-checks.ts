@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import semver from 'semver';
 import { SERVER_ROOT } from '../paths.js';
+import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
 import type { CheckProblem } from './checks/result.js';
 import type { Manifest } from './manifest.js';
 
@@ -26,9 +27,6 @@ export function checkEngines(manifest: Manifest, hostVersion: string = HOST_VERS
   };
 }
 
-// Options are checked as declared: no defaults filled in, no coercion, so ctx.config is exactly the operator's file.
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-
 function describeIssue(e: ErrorObject): string {
   const where = e.instancePath ? `options${e.instancePath.replace(/\//g, '.')}` : 'options';
   if (e.keyword === 'additionalProperties') {
@@ -40,21 +38,28 @@ function describeIssue(e: ErrorObject): string {
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
-/** The operator's `plugins.<id>.options` against the manifest's `bastion.options` schema, before load. */
-export function checkOptions(manifest: Manifest, options: Record<string, unknown>): CheckProblem | null {
+/**
+ * The operator's `plugins.<id>.options` against the manifest's `bastion.options` schema, before load. Options are
+ * checked as declared: no defaults filled in, no coercion, so ctx.config is exactly the operator's file. The schema
+ * is compiled off the event loop like the tools' (it is the plugin's, so untrusted).
+ */
+export async function checkOptions(
+  manifest: Manifest,
+  options: Record<string, unknown>,
+  compiler: SchemaCompiler,
+): Promise<CheckProblem | null> {
   if (manifest.optionsSchema === null) return null;
   let validate;
   try {
-    validate = ajv.compile(manifest.optionsSchema);
+    [validate] = await compiler.compile([{ where: 'bastion.options', schema: manifest.optionsSchema }]);
   } catch (err) {
-    // readManifest already compiled it; only a schema changed on disk in between lands here.
     return {
       state: 'FAILED',
       code: 'MANIFEST_INVALID',
-      reason: `bastion.options is not a valid JSON Schema: ${(err as Error).message}`,
+      reason: `package.json ${err instanceof Error ? err.message : String(err)}; fix the schema in bastion.options`,
     };
   }
-  if (validate(options)) return null;
+  if (!validate || validate(options)) return null;
   const issues = (validate.errors ?? []).map(describeIssue);
   return {
     state: 'FAILED',

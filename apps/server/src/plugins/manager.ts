@@ -16,6 +16,8 @@ import { readManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
 import { resolveLimits } from './limits.js';
 import { decideRestart } from './restart-policy.js';
+import { loadTools } from '../runner/loaded-tool.js';
+import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
 
 export interface ManagerLogger {
   info: LogSink;
@@ -39,6 +41,8 @@ interface Slot {
 export interface ManagerOptions {
   /** How the GPU probe looks for `nvidia-smi` and the driver (tests drive it both ways). */
   gpu?: GpuProbeOptions;
+  /** Load only these folders of the plugin dirs (the testkit's host of one plugin); default: every folder. */
+  onlyFolders?: readonly string[];
 }
 
 /**
@@ -57,13 +61,16 @@ export class PluginManager {
     private readonly isolation: IsolationInfo,
     private readonly log: ManagerLogger,
     private readonly pluginDirs: string[],
+    private readonly schemas: SchemaCompiler,
     private readonly options: ManagerOptions = {},
   ) {}
 
   /** Finds every plugin and loads them all, LOADS_AT_ONCE at a time. */
   async startAll(): Promise<void> {
-    const { folders, warnings } = discoverFolders(this.pluginDirs);
-    for (const w of warnings) this.log.warn(w);
+    const discovered = discoverFolders(this.pluginDirs);
+    for (const w of discovered.warnings) this.log.warn(w);
+    const only = this.options.onlyFolders;
+    const folders = only ? discovered.folders.filter((f) => only.includes(f.folder)) : discovered.folders;
     const byId = new Map<string, string>();
     for (const found of folders) {
       const result = readManifest(found.folder);
@@ -210,7 +217,8 @@ export class PluginManager {
       return;
     }
     // Host version and operator options are checked before the environment, and before any plugin code runs.
-    const hostProblem = checkEngines(manifest) ?? checkOptions(manifest, overrides?.options ?? {});
+    const hostProblem =
+      checkEngines(manifest) ?? (await checkOptions(manifest, overrides?.options ?? {}, this.schemas));
     if (hostProblem) {
       this.registry.transition(name, hostProblem.state, { cause, code: hostProblem.code, reason: hostProblem.reason });
       return;
@@ -262,7 +270,15 @@ export class PluginManager {
     slot.pool = pool;
     this.registry.transition(name, 'LOADED', { cause });
     try {
-      const tools = await this.#loads.run(() => pool.start());
+      const tools = await this.#loads.run(async () => {
+        const declared = await pool.start();
+        try {
+          return await loadTools(this.schemas, declared);
+        } catch (err) {
+          await pool.stop(0);
+          throw err;
+        }
+      });
       if (slot.generation !== generation) return;
       this.registry.setTools(name, tools);
       this.registry.transition(name, 'INITIALIZED');

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv } from 'ajv';
 import semver from 'semver';
 import { z } from 'zod';
 import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
 import { limitsShape } from '../config/schema.js';
+import { createSchemaAjv } from '../runner/schemas/schema-ajv.js';
+import { schemaRuleProblem } from '../runner/schemas/schema-rules.js';
 
 export const PLUGIN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -48,8 +49,11 @@ const bastionSchema = z
   })
   .strict();
 
-/** Compiles option schemas only to prove they are valid JSON Schema; the same settings as tool argument checks. */
-const schemaChecker = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+/**
+ * Checks option schemas against the JSON Schema meta-schema and the host's rules, without compiling them: a
+ * compile of an untrusted schema runs off the event loop, at load (runner/schemas/).
+ */
+const schemaChecker = createSchemaAjv({ source: false });
 
 const packageSchema = z.object({
   name: z.string().min(1, 'must be a non-empty string'),
@@ -137,7 +141,14 @@ export function readManifest(folder: string): ManifestResult {
   }
   if (pkg.bastion.options) {
     try {
-      schemaChecker.compile(pkg.bastion.options);
+      const rule = schemaRuleProblem(pkg.bastion.options);
+      if (rule) problems.push(`package.json bastion.options ${rule}`);
+      else if (!schemaChecker.validateSchema(pkg.bastion.options)) {
+        const e = schemaChecker.errors?.[0];
+        problems.push(
+          `package.json bastion.options: not a valid JSON Schema: ${e ? `${e.instancePath || '/'} ${e.message ?? e.keyword}` : 'invalid'}`,
+        );
+      }
     } catch (err) {
       problems.push(`package.json bastion.options: not a valid JSON Schema: ${(err as Error).message}`);
     }

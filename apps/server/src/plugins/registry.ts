@@ -7,7 +7,7 @@ import {
   type MemoryEnforcement,
   type PluginState,
 } from '@bastion/protocol';
-import type { WorkerToolInfo } from '../sandbox/messages.js';
+import type { LoadedTool } from '../runner/loaded-tool.js';
 import { canTransition, type TransitionCause } from './lifecycle.js';
 import type { Manifest } from './manifest.js';
 
@@ -48,7 +48,7 @@ interface Entry {
   state: PluginState | null;
   reason: string | null;
   reasonCode: string | null;
-  tools: WorkerToolInfo[];
+  tools: readonly LoadedTool[];
   loadedAt: number | null;
   lastUsed: number | null;
   success: number;
@@ -169,7 +169,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return this.#entry(name).folder;
   }
 
-  tools(name: string): readonly WorkerToolInfo[] {
+  tools(name: string): readonly LoadedTool[] {
     return this.#entries.get(name)?.tools ?? [];
   }
 
@@ -199,7 +199,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return true;
   }
 
-  setTools(name: string, tools: WorkerToolInfo[]): void {
+  setTools(name: string, tools: readonly LoadedTool[]): void {
     this.#version++;
     this.#entry(name).tools = tools;
   }

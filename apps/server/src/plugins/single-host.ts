@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { HealthRecord, Limits } from '@bastion/protocol';
 import { pino } from 'pino';
 import { serverConfigSchema } from '../config/schema.js';
 import { createServer } from '../server.js';
-import { fallbackId, readManifest } from './manifest.js';
+import { readManifest } from './manifest.js';
 
 /** How {@link openPluginHost} runs the plugin. */
 export interface PluginHostOptions {
@@ -42,33 +42,20 @@ function toJson(args: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Starts a real host (registry, dependency checks, sandboxed workers, HTTP API without a listener) with only the
- * plugin in `folder`: no bundled plugins, and the folder's siblings, which discovery finds too, disabled, so none
- * of their code runs. Resolves once the plugin reached its first state (INITIALIZED, FAILED or UNAVAILABLE).
+ * plugin in `folder`: no bundled plugins, and none of the folder's siblings (not even one with the same id). Resolves once the plugin reached its first state (INITIALIZED, FAILED or UNAVAILABLE).
  */
 export async function openPluginHost(folder: string, opts: PluginHostOptions = {}): Promise<PluginHost> {
-  const dir = path.resolve(folder);
-  const parent = path.dirname(dir);
+  const dir = realpathSync(path.resolve(folder));
   const read = readManifest(dir);
   const id = read.ok ? read.manifest.id : read.id;
-  const plugins: Record<string, Record<string, unknown>> = {};
-  for (const name of readdirSync(parent)) {
-    const sibling = path.join(parent, name);
-    if (sibling === dir || name.startsWith('.') || name === 'node_modules') continue;
-    try {
-      if (!statSync(sibling).isDirectory()) continue;
-    } catch {
-      continue;
-    }
-    const r = readManifest(sibling);
-    const siblingId = r.ok ? r.manifest.id : r.id || fallbackId(sibling);
-    if (siblingId !== id) plugins[siblingId] = { enabled: false };
-  }
-  plugins[id] = { ...opts.limits, allowCpu: opts.allowCpu ?? false, options: opts.options ?? {} };
+  const plugins: Record<string, Record<string, unknown>> = {
+    [id]: { ...opts.limits, allowCpu: opts.allowCpu ?? false, options: opts.options ?? {} },
+  };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bastion-plugin-host-'));
   const config = serverConfigSchema.parse({
     port: 0,
     bundledPlugins: false,
-    pluginsDirs: [parent],
+    pluginsDirs: [path.dirname(dir)],
     dataDir,
     logLevel: 'silent',
     file: { plugins },
@@ -78,7 +65,8 @@ export async function openPluginHost(folder: string, opts: PluginHostOptions = {
     { level: log ? 'info' : 'silent' },
     { write: (line: string) => log?.((JSON.parse(line) as { msg?: string }).msg ?? line) },
   );
-  const server = await createServer(config, { logger });
+  // Only this folder loads: its siblings (which may share its id) never run, and never take its name.
+  const server = await createServer(config, { logger, onlyFolders: [dir] });
   await server.loaded;
   const { app } = server;
   return {

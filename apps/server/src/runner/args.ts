@@ -1,45 +1,9 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { BastionError } from '../errors/bastion-error.js';
+import { describeErrors } from './schemas/schema-errors.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-const cache = new WeakMap<object, ValidateFunction>();
-
-/** Compiles (once per schema object) a validator for a tool's input or output schema. */
-export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-  let fn = cache.get(schema);
-  if (!fn) {
-    fn = ajv.compile(schema);
-    cache.set(schema, fn);
-  }
-  return fn;
-}
-
-export interface SchemaProblem {
-  path: string;
-  message: string;
-}
-
-export function describeErrors(errors: ErrorObject[] | null | undefined): SchemaProblem[] {
-  return (errors ?? []).map((e) => {
-    const missing =
-      e.keyword === 'required' ? `/${String((e.params as { missingProperty?: string }).missingProperty)}` : '';
-    return { path: `${e.instancePath}${missing}` || '/', message: e.message ?? e.keyword };
-  });
-}
-
-const binaryCache = new WeakMap<object, readonly string[]>();
-
-/** Top-level properties declared as binary (`contentEncoding: 'base64'`); computed once per schema object. */
+/** Top-level properties declared as binary (`contentEncoding: 'base64'`). */
 export function binaryProperties(schema: Record<string, unknown>): readonly string[] {
-  let names = binaryCache.get(schema);
-  if (!names) {
-    names = findBinaryProperties(schema);
-    binaryCache.set(schema, names);
-  }
-  return names;
-}
-
-function findBinaryProperties(schema: Record<string, unknown>): string[] {
   const props = schema.properties;
   if (typeof props !== 'object' || props === null) return [];
   return Object.entries(props as Record<string, unknown>)
@@ -83,22 +47,40 @@ function invalidArguments(errors: ErrorObject[] | null | undefined): BastionErro
   );
 }
 
+/** What prepareArgs needs of a tool: its compiled argument check and its binary properties. */
+export interface ArgsCheck {
+  readonly validateInput: ValidateFunction;
+  readonly binary: readonly string[];
+}
+
+/** Runs the compiled check; a check that throws (arguments nested past the stack) refuses them, never the host. */
+function check(tool: ArgsCheck, args: Record<string, unknown>): void {
+  let valid: boolean;
+  try {
+    valid = tool.validateInput(args) as boolean;
+  } catch (err) {
+    throw new BastionError('INVALID_INPUT', 'arguments could not be checked against the input schema', {
+      details: [{ path: '/', message: err instanceof RangeError ? 'nested too deeply' : 'could not be checked' }],
+    });
+  }
+  if (!valid) throw invalidArguments(tool.validateInput.errors);
+}
+
 /**
  * Validates arguments against a tool's input schema and turns binary properties into Uint8Array: base64 and
  * data: URLs from JSON, Buffers from multipart uploads. Throws INVALID_INPUT listing every problem.
  */
-export function prepareArgs(schema: Record<string, unknown>, raw: unknown): Record<string, unknown> {
+export function prepareArgs(tool: ArgsCheck, raw: unknown): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new BastionError('INVALID_INPUT', 'args must be a JSON object', {
       details: [{ path: '/', message: 'must be object' }],
     });
   }
   const args = raw as Record<string, unknown>;
-  const binary = binaryProperties(schema);
-  const validate = compileSchema(schema);
+  const { binary } = tool;
   // Without binary properties the arguments go on as they are (validation does not change them).
   if (binary.length === 0) {
-    if (!validate(args)) throw invalidArguments(validate.errors);
+    check(tool, args);
     return args;
   }
   // Uploaded files are validated as if they were the base64 text they stand for.
@@ -106,7 +88,7 @@ export function prepareArgs(schema: Record<string, unknown>, raw: unknown): Reco
   for (const name of binary) {
     if (Object.hasOwn(args, name) && args[name] instanceof Uint8Array) forValidation[name] = '';
   }
-  if (!validate(forValidation)) throw invalidArguments(validate.errors);
+  check(tool, forValidation);
   const out: Record<string, unknown> = { ...args };
   for (const name of binary) {
     const value = args[name];

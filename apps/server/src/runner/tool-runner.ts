@@ -3,8 +3,8 @@ import { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
 import type { CancelSignal } from '../sandbox/cancel.js';
-import type { WorkerToolInfo } from '../sandbox/messages.js';
-import { compileSchema, describeErrors, prepareArgs } from './args.js';
+import { prepareArgs } from './args.js';
+import type { LoadedTool } from './loaded-tool.js';
 
 export interface RunRequest {
   plugin: string;
@@ -28,8 +28,8 @@ export interface RunResult {
 }
 
 /** Tool lookup by name, built once per tools array (the registry replaces the array on every (re)load). */
-const toolIndexes = new WeakMap<readonly WorkerToolInfo[], Map<string, WorkerToolInfo>>();
-function toolIndex(tools: readonly WorkerToolInfo[]): Map<string, WorkerToolInfo> {
+const toolIndexes = new WeakMap<readonly LoadedTool[], Map<string, LoadedTool>>();
+function toolIndex(tools: readonly LoadedTool[]): Map<string, LoadedTool> {
   let index = toolIndexes.get(tools);
   if (!index) {
     index = new Map(tools.map((t) => [t.name, t]));
@@ -55,7 +55,7 @@ export class ToolRunner {
    * Throws SHUTTING_DOWN / PLUGIN_NOT_FOUND / PLUGIN_UNAVAILABLE / PLUGIN_FAILED / TOOL_NOT_FOUND when the call
    * cannot start.
    */
-  resolveTool(plugin: string, tool: string): WorkerToolInfo {
+  resolveTool(plugin: string, tool: string): LoadedTool {
     this.lifecycle.assertAccepting();
     // Hot path: a ready plugin and a known tool need only the state and the tool index, not a health snapshot.
     const state = this.registry.state(plugin);
@@ -67,7 +67,7 @@ export class ToolRunner {
   }
 
   /** Why a call cannot start (or, if the plugin became ready meanwhile, its tool): the cold path of resolveTool. */
-  #refuse(plugin: string, tool: string): WorkerToolInfo {
+  #refuse(plugin: string, tool: string): LoadedTool {
     const health = this.registry.health(plugin);
     if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${plugin}'`, { plugin });
     if (health.state === 'FAILED' || health.state === 'UNAVAILABLE') {
@@ -98,7 +98,7 @@ export class ToolRunner {
     const info = this.resolveTool(plugin, tool);
     let args: Record<string, unknown>;
     try {
-      args = prepareArgs(info.inputSchema, req.args);
+      args = prepareArgs(info, req.args);
     } catch (err) {
       if (err instanceof BastionError) throw new BastionError(err.code, err.message, { ...err.extra, plugin, tool });
       throw err;
@@ -119,22 +119,19 @@ export class ToolRunner {
         onProgress: req.onProgress,
         onPartial: req.onPartial ? (j) => req.onPartial?.(JSON.parse(j)) : undefined,
       });
-      // Parsed once: the text comes from plugin code, so the host checks it is JSON before anyone forwards it.
-      const result: unknown = JSON.parse(json);
-      if (info.outputSchema) {
-        const validate = compileSchema(info.outputSchema);
-        if (!validate(result)) {
-          const details = describeErrors(validate.errors);
-          throw new BastionError('INVALID_OUTPUT', "result does not match the tool's outputSchema", { details });
-        }
-      }
+      // Parsed once: the text comes from plugin code, so the host checks it is JSON before anyone forwards it (its
+      // size and nesting were bounded when its frame was read; its outputSchema was checked in the worker).
+      const result = parseResult(json);
       const ms = this.#finish(plugin, tool, started, 'ok');
       return { result, resultJson: json, executionTimeMs: ms };
     } catch (err) {
       const e =
         err instanceof BastionError
           ? new BastionError(err.code, err.message, { ...err.extra, plugin, tool })
-          : new BastionError('PLUGIN_CRASHED', String(err), { plugin, tool });
+          : new BastionError('INTERNAL_ERROR', `the host failed while running the call: ${String(err)}`, {
+              plugin,
+              tool,
+            });
       // Only calls that reached a worker count; a cancellation is the caller's choice, not the plugin's error
       // (the registry also keeps SHUTTING_DOWN and a plugin's INVALID_INPUT off the failure counters).
       if (started) this.#finish(plugin, tool, started, e.code === 'CANCELLED' ? 'cancelled' : e.code, e.message);
@@ -146,5 +143,17 @@ export class ToolRunner {
     const ms = Math.round((performance.now() - started) * 100) / 100;
     this.registry.callFinished(plugin, tool, outcome, ms, message);
     return ms;
+  }
+}
+
+/** A result's JSON text as a value; text that is not JSON is the plugin's INVALID_OUTPUT, not a host failure. */
+function parseResult(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch (err) {
+    throw new BastionError(
+      'INVALID_OUTPUT',
+      `result is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -25,6 +25,8 @@ export type StopCause = 'shutdown' | 'restart' | 'failure';
 
 /** A call waiting for a worker. */
 interface Waiter {
+  /** Arrival order: calls a dying worker hands back return to the queue in this order. */
+  seq: number;
   tool: string;
   args: Record<string, unknown>;
   opts: CallOptions;
@@ -45,6 +47,7 @@ export class PluginPool {
   readonly #live: WorkerProcess[] = [];
   readonly #queue: Waiter[] = [];
   #reportedDepth = 0;
+  #nextSeq = 0;
   #broken: BastionError | null = null;
   #stopping: StopCause | null = null;
   /** Workers whose load finished; deaths of the others are load failures, reported by start(). */
@@ -86,7 +89,15 @@ export class PluginPool {
   /** Runs a call on the next free worker, queueing it (bounded) while all are busy. */
   run(tool: string, args: Record<string, unknown>, opts: CallOptions): Promise<string> {
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { tool, args, opts, resolve, reject, onAbort: () => this.#dequeue(waiter) };
+      const waiter: Waiter = {
+        seq: this.#nextSeq++,
+        tool,
+        args,
+        opts,
+        resolve,
+        reject,
+        onAbort: () => this.#dequeue(waiter),
+      };
       this.#dispatch(waiter, false);
     });
   }
@@ -157,8 +168,13 @@ export class PluginPool {
     }
     if (waiter.opts.signal?.aborted) return waiter.reject(new BastionError('CANCELLED', 'the call was cancelled'));
     waiter.opts.signal?.addEventListener('abort', waiter.onAbort, { once: true });
-    if (again) this.#queue.unshift(waiter);
-    else this.#queue.push(waiter);
+    if (again) {
+      // Ahead of every call that arrived after it, so calls handed back keep their order.
+      const at = this.#queue.findIndex((w) => w.seq > waiter.seq);
+      this.#queue.splice(at < 0 ? this.#queue.length : at, 0, waiter);
+    } else {
+      this.#queue.push(waiter);
+    }
     this.#reportDepth();
   }
 

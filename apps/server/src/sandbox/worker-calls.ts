@@ -1,4 +1,6 @@
+import { MAX_DETAILS_DEPTH } from '@bastion/protocol/worker-limits';
 import { clip } from '../encoding/clip.js';
+import { nestsDeeperThan } from '../encoding/json-depth.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CancelSignal } from './cancel.js';
 import type { KillReason, WorkerDeath } from './death.js';
@@ -44,7 +46,8 @@ export const clipMessage = (s: string): string => clip(s, MAX_MESSAGE_CHARS);
 
 function callError(msg: Extract<WorkerToHost, { type: 'error' }>): BastionError {
   let details: unknown;
-  if (msg.detailsJson !== undefined) {
+  // Details end up in error bodies the host serialises: deeper ones are dropped, not parsed.
+  if (msg.detailsJson !== undefined && !nestsDeeperThan(msg.detailsJson, MAX_DETAILS_DEPTH)) {
     try {
       details = JSON.parse(msg.detailsJson) as unknown;
     } catch {
@@ -123,10 +126,14 @@ export class WorkerCalls {
     });
   }
 
-  /** A result or error from the worker. */
-  answer(msg: Extract<WorkerToHost, { type: 'result' | 'error' }>): void {
+  /**
+   * A result or error from the worker. False when the worker may not answer that call: only the call it runs (the
+   * first) and waiting calls the host cancelled (the worker drops those unstarted) have an answer due. Anything else
+   * is forged, and the caller ends the worker.
+   */
+  answer(msg: Extract<WorkerToHost, { type: 'result' | 'error' }>): boolean {
     const i = this.#calls.findIndex((c) => c.id === msg.id);
-    if (i < 0) return;
+    if (i < 0 || (i > 0 && !(this.#calls[i] as PendingCall).cancelled)) return false;
     const call = this.#calls[i] as PendingCall;
     this.#calls.splice(i, 1);
     this.#settle(call);
@@ -145,6 +152,7 @@ export class WorkerCalls {
     const next = this.#calls[0];
     if (i === 0 && next) this.#start(next);
     if (this.#calls.length === 0) this.host.onBusyChange();
+    return true;
   }
 
   progress(msg: Extract<WorkerToHost, { type: 'progress' }>): void {

@@ -3,14 +3,27 @@ import type { Duplex } from 'node:stream';
 import { BastionError } from '../errors/bastion-error.js';
 import { clipMessage, WorkerCalls, type CallOptions } from './worker-calls.js';
 import { classifyDeath, type KillReason, type WorkerDeath } from './death.js';
-import { isWorkerMessage } from './ipc-validate.js';
+import { MessageGate } from './message-gate.js';
 import type { SpawnSpec } from './isolation.js';
 import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
 import type { MemoryWatchdog } from './memory-watchdog.js';
+import { MAX_RESULT_DEPTH } from '@bastion/protocol';
 import type { HostToWorker, LoadMessage, WorkerToolInfo } from './messages.js';
 import { Channel } from './wire/channel.js';
 import type { WorkerGuard } from './worker-guard.js';
+import { parseWorkerMessage } from './worker-message.js';
+
+/** Room in a frame for what is not the result's text (the header). */
+const FRAME_OVERHEAD_BYTES = 1024 * 1024;
+/** Longest header a worker may send: the `ready` message with every tool's schemas is the largest. */
+const MAX_HEADER_BYTES = 1024 * 1024;
+/** How long a closed channel or a dead worker's output gets before the host lets go of it. */
+const CLOSE_GRACE_MS = 100;
+
+function stackOf(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
 
 export interface WorkerOptions {
   pluginId: string;
@@ -30,7 +43,7 @@ export interface WorkerOptions {
 /**
  * One sandboxed worker process, host side: spawns it, drives the load handshake, hands it calls, and kills its
  * process group when anything goes wrong. The calls and their timeouts (worker-calls.ts), message checks
- * (ipc-validate.ts), the wire format (wire/), death classification (death.ts) and the memory watchdog
+ * (worker-message.ts, message-gate.ts), the wire format (wire/), death classification (death.ts) and the memory watchdog
  * (memory-watchdog.ts) live apart.
  */
 export class WorkerProcess {
@@ -45,6 +58,7 @@ export class WorkerProcess {
   readonly #calls: WorkerCalls;
   #load: { resolve: (tools: WorkerToolInfo[]) => void; reject: (err: LoadFailure) => void } | null = null;
   #disposed: (() => void) | null = null;
+  readonly #gate = new MessageGate(performance.now());
   readonly startedAt = Date.now();
 
   constructor(opts: WorkerOptions) {
@@ -56,7 +70,8 @@ export class WorkerProcess {
       },
       kill: (reason, detail) => this.kill(reason, detail),
       onBusyChange: () => this.#watchdog?.reschedule(),
-      log: (line) => opts.log(`[plugin ${opts.pluginId}] ${line}`),
+      // Through the relay: what a worker makes the host log is rate-limited like its output.
+      log: (line) => this.#relay.line(line),
     });
     this.#child = spawn(opts.spawn.command, opts.spawn.args, {
       // fd 3 is a socket pair carrying the frames of wire/frame.ts (not Node's IPC channel, whose parser throws
@@ -77,11 +92,20 @@ export class WorkerProcess {
         })
       : null;
     this.#channel = new Channel(this.#child.stdio[3] as Duplex, {
-      // A result may be maxResultBytes UTF-16 units, up to 3 bytes each in UTF-8; the rest is room for the other
-      // messages (tool schemas, clipped logs and errors).
-      maxFrameBytes: 3 * opts.load.maxResultBytes + 8 * 1024 * 1024,
+      maxFrameBytes: opts.load.maxResultBytes + FRAME_OVERHEAD_BYTES,
+      limits: {
+        maxHeaderBytes: MAX_HEADER_BYTES,
+        maxHeaderDepth: MAX_RESULT_DEPTH,
+        maxTextBytes: opts.load.maxResultBytes,
+        maxTextDepth: MAX_RESULT_DEPTH,
+      },
       onMessage: (msg) => this.#onMessage(msg),
-      onViolation: (why) => this.kill('crash', `worker broke the IPC protocol (${why})`),
+      onViolation: (why, cause) => {
+        if (cause !== undefined)
+          opts.log(`[plugin ${opts.pluginId}] handling a worker message threw: ${stackOf(cause)}`);
+        this.kill('crash', `worker broke the IPC protocol (${why})`);
+      },
+      onClose: () => this.#onChannelClosed(),
     });
     this.#child.on('error', (err) => {
       this.#killDetail = `could not start worker: ${err.message}`;
@@ -173,6 +197,7 @@ export class WorkerProcess {
     const done = new Promise<void>((resolve) => {
       this.#disposed = resolve;
     });
+    this.#gate.disposeSent();
     this.#send({ type: 'dispose' });
     const timer = setTimeout(() => this.kill('disposed', 'dispose() took too long'), graceMs);
     await done;
@@ -200,15 +225,26 @@ export class WorkerProcess {
     this.#channel.send(msg);
   }
 
-  #onMessage(raw: unknown): void {
-    if (!isWorkerMessage(raw)) {
-      this.kill('crash', 'worker sent a message outside the protocol');
+  /**
+   * Every message from the worker: its shape checked against the protocol schema, then its place in the protocol
+   * and its rate (MessageGate), before anything acts on it. A message that fails either ends the worker.
+   */
+  #onMessage(raw: Record<string, unknown>): void {
+    if (this.#dead) return;
+    const parsed = parseWorkerMessage(raw);
+    if (!parsed.ok) {
+      this.kill('crash', `worker sent a message outside the protocol (${parsed.problem})`);
       return;
     }
-    const msg = raw;
+    const msg = parsed.msg;
+    const verdict = this.#gate.admit(msg, performance.now());
+    if (verdict === 'drop') return;
+    if (verdict !== 'accept') {
+      this.kill('crash', `worker broke the IPC protocol (${verdict.breach})`);
+      return;
+    }
     switch (msg.type) {
       case 'ready':
-        this.#watchdog?.sample(); // a first memory reading for the health record
         this.#load?.resolve(msg.tools);
         this.#load = null;
         this.#watchdog?.reschedule();
@@ -216,13 +252,12 @@ export class WorkerProcess {
       case 'load_error':
         this.#load?.reject(new LoadFailure(msg.code, clipMessage(msg.message)));
         this.#load = null;
-        if (msg.stack) this.#opts.log(`[plugin ${this.#opts.pluginId}] ${clipMessage(msg.stack)}`);
+        if (msg.stack) this.#relay.line(clipMessage(msg.stack));
         return;
       case 'log':
         this.#relay.line(msg.line);
         return;
       case 'disposed':
-        // Only an answer to our own request; a plugin cannot retire its worker by sending this.
         if (this.#disposed) this.#killReason ??= 'disposed';
         return;
       case 'progress':
@@ -233,9 +268,21 @@ export class WorkerProcess {
         return;
       case 'result':
       case 'error':
-        this.#calls.answer(msg);
+        if (!this.#calls.answer(msg))
+          this.kill('crash', `worker broke the IPC protocol (answered call ${msg.id}, which it was not running)`);
         return;
     }
+  }
+
+  /**
+   * The worker closed its end of fd 3. A worker that exits closes it too; give its exit a moment to arrive (it says
+   * why it died), then end a worker that lives on without its channel: no call it holds could ever be answered.
+   */
+  #onChannelClosed(): void {
+    if (this.#dead) return;
+    setTimeout(() => {
+      if (!this.#dead) this.kill('crash', 'worker closed its connection to the host (fd 3)');
+    }, CLOSE_GRACE_MS).unref();
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -254,8 +301,11 @@ export class WorkerProcess {
     });
     this.#dead = death;
     this.#watchdog?.stop();
-    // Make sure nothing the plugin spawned outlives it.
+    // Make sure nothing the plugin spawned outlives it, and nothing a survivor writes reaches the host: the channel
+    // goes now; output already written gets a moment to drain into the log (it often says why the worker died).
     this.#killGroup();
+    (this.#child.stdio[3] as Duplex | null)?.destroy();
+    setTimeout(() => this.#relay.close([this.#child.stdout, this.#child.stderr]), CLOSE_GRACE_MS).unref();
     if (this.#load) {
       const load = this.#load;
       this.#load = null;

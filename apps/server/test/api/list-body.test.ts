@@ -1,3 +1,4 @@
+import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
 import type { Limits } from '@bastion/protocol';
 import { describe, expect, it } from 'vitest';
 import { ListBody } from '../../src/api/routes/list-body.js';
@@ -43,7 +44,16 @@ describe('GET /v1/plugins body cache', () => {
     });
     registry.transition('a', 'LOADED');
     registry.transition('a', 'INITIALIZED');
-    registry.setTools('a', [{ name: 't', description: '', inputSchema: {}, outputSchema: null }]);
+    registry.setTools('a', [
+      {
+        name: 't',
+        description: '',
+        inputSchema: {},
+        outputSchema: null,
+        validateInput: createSchemaAjv({ source: false }).compile({}),
+        binary: [],
+      },
+    ]);
     // uptime is filled in per request: every 50 ms over 3 s, unchanged registry.
     for (let t = 0; t < 3000; t += 50) same(Date.now() + t);
     registry.callStarted('a');

@@ -73,7 +73,7 @@ describe('serve configuration', () => {
           '--log-level',
           'loud',
           '--config',
-          file({ restartPolicy: 'sometimes', plugins: { a: { memoryMb: -1, bogus: 1 } } }),
+          file({ restartPolicy: 'sometimes', maxResultMb: 4096, plugins: { a: { memoryMb: -1, bogus: 1 } } }),
         ],
         {},
       ),
@@ -84,6 +84,7 @@ describe('serve configuration', () => {
     expect(text).toMatch(/restartPolicy/);
     expect(text).toMatch(/plugins\.a\.memoryMb/);
     expect(text).toMatch(/bogus/);
+    expect(text).toMatch(/maxResultMb/);
   });
 
   it('names unreadable config files and unknown flags', () => {

@@ -2,12 +2,14 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { serverConfigSchema, type ServerConfigInput } from '../../src/config/schema.js';
 import type { GpuProbeOptions } from '../../src/plugins/checks/gpu.js';
 import { createServer, type BastionServer } from '../../src/server.js';
 
 export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'plugins');
+/** Plugins that attack the host itself (forged frames, hostile schemas); loaded only by the tests about them. */
+export const HOSTILE_FIXTURES_DIR = path.resolve(FIXTURES_DIR, '..', 'hostile-plugins');
 
 export interface TestServer {
   server: BastionServer;
@@ -29,6 +31,8 @@ export async function startTestServer(
     dataDir?: string;
     /** How the GPU probe looks (see gpu.ts helpers); default: this machine's real nvidia-smi and driver. */
     gpu?: GpuProbeOptions;
+    /** Where the server logs (default: silent, or BASTION_TEST_LOG's level on stderr). */
+    logger?: Logger;
     /** False: memory and process limits by the watchdog even where cgroups work (the fallback's tests). */
     cgroups?: boolean;
   } = {},
@@ -43,7 +47,7 @@ export async function startTestServer(
     ...opts.config,
   });
   const server = await createServer(config, {
-    logger: pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
     ...(opts.gpu ? { gpu: opts.gpu } : {}),
     ...(opts.cgroups === undefined ? {} : { cgroups: opts.cgroups }),
   });
@@ -92,8 +96,8 @@ export async function expectStillServing(server: BastionServer): Promise<void> {
 }
 
 /** A temporary plugins dir holding copies of just the named fixture plugins (fewer workers per test file). */
-export function fixtureSubset(names: string[]): string {
+export function fixtureSubset(names: string[], from = FIXTURES_DIR): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'bastion-fixtures-'));
-  for (const name of names) cpSync(path.join(FIXTURES_DIR, name), path.join(dir, name), { recursive: true });
+  for (const name of names) cpSync(path.join(from, name), path.join(dir, name), { recursive: true });
   return dir;
 }

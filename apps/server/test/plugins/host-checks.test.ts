@@ -1,3 +1,4 @@
+import { SchemaCompiler } from '../../src/runner/schemas/schema-compiler.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,16 +71,21 @@ describe('bastion.options', () => {
     if (!bad.ok) expect(bad.problems.join()).toMatch(/bastion\.options/);
   });
 
-  it('checks the operator options and lists each mismatch', () => {
+  it('checks the operator options and lists each mismatch', async () => {
     const m = manifestOf({ options: optionsSchema });
-    expect(checkOptions(m, { mode: 'fast', maxSessions: 4 })).toBeNull();
-    expect(checkOptions(manifestOf({}), { anything: true })).toBeNull();
-    const problem = checkOptions(m, { maxSessions: 0, colour: 'red' });
-    expect(problem?.state).toBe('FAILED');
-    expect(problem?.code).toBe('OPTIONS_INVALID');
-    expect(problem?.reason).toMatch(/'mode'/);
-    expect(problem?.reason).toMatch(/'colour'/);
-    expect(problem?.reason).toMatch(/maxSessions/);
+    const compiler = new SchemaCompiler();
+    try {
+      expect(await checkOptions(m, { mode: 'fast', maxSessions: 4 }, compiler)).toBeNull();
+      expect(await checkOptions(manifestOf({}), { anything: true }, compiler)).toBeNull();
+      const problem = await checkOptions(m, { maxSessions: 0, colour: 'red' }, compiler);
+      expect(problem?.state).toBe('FAILED');
+      expect(problem?.code).toBe('OPTIONS_INVALID');
+      expect(problem?.reason).toMatch(/'mode'/);
+      expect(problem?.reason).toMatch(/'colour'/);
+      expect(problem?.reason).toMatch(/maxSessions/);
+    } finally {
+      await compiler.close();
+    }
   });
 });
 

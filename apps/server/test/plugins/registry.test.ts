@@ -1,3 +1,4 @@
+import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
 import { Registry, type StateEvent } from '../../src/plugins/registry.js';
@@ -13,7 +14,16 @@ function loaded(): Registry {
     memoryEnforcement: 'cgroup',
   });
   r.transition('p', 'LOADED');
-  r.setTools('p', [{ name: 't', description: '', inputSchema: {}, outputSchema: null }]);
+  r.setTools('p', [
+    {
+      name: 't',
+      description: '',
+      inputSchema: {},
+      outputSchema: null,
+      validateInput: createSchemaAjv({ source: false }).compile({}),
+      binary: [],
+    },
+  ]);
   r.transition('p', 'INITIALIZED');
   return r;
 }

@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import { prepareArgs } from '../../src/runner/args.js';
+import { binaryProperties, prepareArgs, type ArgsCheck } from '../../src/runner/args.js';
+import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
 
-const schema = {
+const schema: ArgsCheck = checkOf({
   type: 'object',
   properties: { file: { type: 'string', contentEncoding: 'base64' }, label: { type: 'string' } },
   required: ['file'],
   additionalProperties: false,
-};
+});
+
+function checkOf(json: Record<string, unknown>): ArgsCheck {
+  return { validateInput: createSchemaAjv({ source: false }).compile(json), binary: binaryProperties(json) };
+}
 
 const decode = (file: unknown): Uint8Array => prepareArgs(schema, { file }).file as Uint8Array;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HostToWorker, WorkerToHost } from '../../src/sandbox/messages.js';
-import { decodeFrame, encodeFrame, FrameError, PREFIX_BYTES } from '../../src/sandbox/wire/frame.js';
+import { decodeFrame, encodeFrame, FrameError, PREFIX_BYTES, TRUSTED_PEER } from '../../src/sandbox/wire/frame.js';
 import { FrameReader } from '../../src/sandbox/wire/frame-reader.js';
 
 const image = new Uint8Array(randomBytes(70_000));
@@ -31,7 +31,7 @@ function readAll(bytes: Buffer, chunkSizes: number[]): unknown[] {
   let at = 0;
   for (let i = 0; at < bytes.length; i++) {
     const n = chunkSizes[i % chunkSizes.length] as number;
-    reader.push(bytes.subarray(at, at + n), (f) => out.push(decodeFrame(f)));
+    reader.push(bytes.subarray(at, at + n), (f) => out.push(decodeFrame(f, TRUSTED_PEER)));
     at += n;
   }
   return out;
@@ -86,7 +86,7 @@ describe('host–worker frames', () => {
       ['binary entry', header('{"type":"call","id":1,"tool":"t","args":{},"bin":[["f",-1]]}')],
       ['call without args', header('{"type":"call","id":1,"tool":"t","bin":[]}')],
     ];
-    for (const [name, body] of bad) expect(() => decodeFrame(body), name).toThrow(FrameError);
+    for (const [name, body] of bad) expect(() => decodeFrame(body, TRUSTED_PEER), name).toThrow(FrameError);
   });
 
   it('refuse a frame longer than the limit as soon as its length is read', () => {

@@ -35,6 +35,23 @@ describe('WorkerCalls', () => {
     await p;
   }
 
+  it('refuses an answer for a call the worker has not started, or never got; takes one for a cancelled waiting call', async () => {
+    await warm();
+    const running = calls.add('t', {}, opts());
+    const cancel = new Cancel();
+    const waiting = calls.add('t', {}, opts({ signal: cancel }));
+    const [, runningId, waitingId] = ids() as [number, number, number];
+    expect(calls.answer({ type: 'result', id: waitingId, json: '"forged"' })).toBe(false);
+    expect(calls.answer({ type: 'result', id: 999, json: '"forged"' })).toBe(false);
+    cancel.abort();
+    expect(
+      calls.answer({ type: 'error', id: waitingId, code: 'TOOL_ERROR', message: 'cancelled before it started' }),
+    ).toBe(true);
+    await expect(waiting).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(calls.answer({ type: 'result', id: runningId, json: '2' })).toBe(true);
+    await expect(running).resolves.toBe('2');
+  });
+
   it('a new worker takes a second call only once its calls have proved short', async () => {
     void calls.add('t', {}, opts());
     expect(calls.canTakeAnother(performance.now())).toBe(false);

@@ -5,7 +5,6 @@ import type { RawData, WebSocket } from 'ws';
 import { BastionError } from '../../errors/bastion-error.js';
 import { checkJsonValue } from '../body.js';
 import type { Registry } from '../../plugins/registry.js';
-import { binaryProperties } from '../../runner/args.js';
 import type { ToolRunner } from '../../runner/tool-runner.js';
 import { envelope } from '../realtime/hub.js';
 import { DEFAULT_OUTBOUND_LIMITS, Outbound } from '../realtime/outbound.js';
@@ -256,7 +255,7 @@ export class StreamSession {
   #imageField(): string | null {
     if (this.field) return this.field;
     const info = this.deps.runner.resolveTool(this.plugin, this.tool);
-    const binary = binaryProperties(info.inputSchema);
+    const binary = info.binary;
     return binary.includes('image') ? 'image' : (binary[0] ?? null);
   }
 

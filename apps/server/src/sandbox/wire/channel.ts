@@ -1,15 +1,20 @@
 import type { Duplex } from 'node:stream';
 import type { HostToWorker, WorkerToHost } from '../messages.js';
-import { decodeFrame, encodeFrame, FrameError } from './frame.js';
+import { decodeFrame, encodeFrame, FrameError, type DecodeLimits } from './frame.js';
 import { FrameReader } from './frame-reader.js';
 
 export interface ChannelOptions {
   /** Longest frame accepted from the other end. */
   maxFrameBytes: number;
+  /** What one frame from the other end may hold (wire/frame.ts). */
+  limits: DecodeLimits;
   /** Each decoded message; its shape is for the receiver to check. */
   onMessage: (msg: Record<string, unknown>) => void;
-  /** The other end broke the format; nothing more is read from it. */
-  onViolation: (reason: string) => void;
+  /**
+   * The other end broke the format, or handling one of its messages threw (`cause` is then that exception); nothing
+   * more is read from it.
+   */
+  onViolation: (reason: string, cause?: unknown) => void;
   /** The other end is gone. */
   onClose?: () => void;
 }
@@ -65,18 +70,32 @@ export class Channel<Out extends HostToWorker | WorkerToHost> {
   }
 
   readonly #onFrame = (frame: Buffer): void => {
-    if (!this.#broken) this.#opts.onMessage(decodeFrame(frame));
+    // The rest of a chunk after its reader ended the conversation (killed the worker) is not even decoded.
+    if (!this.#broken && !this.#socket.destroyed) this.#opts.onMessage(decodeFrame(frame, this.#opts.limits));
   };
 
+  /**
+   * Nothing the other end sends may throw out of this handler (an exception escaping a socket's 'data' listener
+   * ends the process): a frame that breaks the format and an exception while handling a message both end the
+   * conversation through onViolation.
+   */
   readonly #onData = (chunk: Buffer): void => {
     if (this.#broken) return;
     try {
       this.#reader.push(chunk, this.#onFrame);
     } catch (err) {
-      if (!(err instanceof FrameError)) throw err;
       this.#broken = true;
       this.#socket.pause();
-      this.#opts.onViolation(err.message);
+      if (err instanceof FrameError) this.#opts.onViolation(err.message);
+      else this.#opts.onViolation(`handling its message threw: ${describe(err)}`, err);
     }
   };
+}
+
+function describe(err: unknown): string {
+  try {
+    return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  } catch {
+    return 'an unprintable value';
+  }
 }

@@ -1,3 +1,4 @@
+import { nestsDeeperThan } from '../../encoding/json-depth.js';
 import { utf8Text } from '../../encoding/utf8.js';
 import type { HostToWorker, WorkerToHost } from '../messages.js';
 
@@ -77,18 +78,54 @@ export function encodeFrame(msg: Message): Buffer {
 
 const isLength = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
+/** What a receiver accepts in one frame from the other end. */
+export interface DecodeLimits {
+  /** Longest header (the message without its payloads), in bytes. */
+  maxHeaderBytes: number;
+  /** Deepest nesting of the header's JSON. */
+  maxHeaderDepth: number;
+  /** Longest text payload (the JSON of a result or partial result), in bytes; far below V8's longest string. */
+  maxTextBytes: number;
+  /** Deepest nesting of a text payload's JSON. */
+  maxTextDepth: number;
+}
+
+/** The worker's view of the host: trusted, so nothing is refused for its size or depth. */
+export const TRUSTED_PEER: DecodeLimits = {
+  maxHeaderBytes: Number.POSITIVE_INFINITY,
+  maxHeaderDepth: Number.POSITIVE_INFINITY,
+  maxTextBytes: Number.POSITIVE_INFINITY,
+  maxTextDepth: Number.POSITIVE_INFINITY,
+};
+
 /**
  * The message in one frame (without its length prefix), payloads put back in place: binary arguments as Uint8Array
- * views of the frame, text as a string. Throws FrameError when the frame is not in the format; the message's own
- * shape is for the receiver to check.
+ * views of the frame, text as a string. Throws FrameError — and nothing else, whatever the bytes — when the frame is
+ * not in the format or breaks `limits`; the message's own shape is for the receiver to check.
  */
-export function decodeFrame(body: Buffer): Record<string, unknown> {
+export function decodeFrame(body: Buffer, limits: DecodeLimits): Record<string, unknown> {
+  try {
+    return decode(body, limits);
+  } catch (err) {
+    if (err instanceof FrameError) throw err;
+    throw new FrameError(`a frame that could not be decoded (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+function decode(body: Buffer, limits: DecodeLimits): Record<string, unknown> {
   if (body.length < 4) throw new FrameError('a frame shorter than its header length');
   const headerBytes = body.readUInt32LE(0);
   if (headerBytes > body.length - 4) throw new FrameError('a header longer than its frame');
+  if (headerBytes > limits.maxHeaderBytes) {
+    throw new FrameError(`a header of ${headerBytes} bytes, above the limit of ${limits.maxHeaderBytes}`);
+  }
+  const headerView = body.subarray(4, 4 + headerBytes);
+  if (nestsDeeperThan(headerView, limits.maxHeaderDepth)) {
+    throw new FrameError(`a header nested deeper than ${limits.maxHeaderDepth} levels`);
+  }
   let header: unknown;
   try {
-    header = JSON.parse(body.toString('utf8', 4, 4 + headerBytes));
+    header = JSON.parse(headerView.toString('utf8'));
   } catch {
     throw new FrameError('a header that is not JSON');
   }
@@ -99,14 +136,22 @@ export function decodeFrame(body: Buffer): Record<string, unknown> {
   const payload = body.subarray(4 + headerBytes);
   if (msg.type === 'call' && msg.bin !== undefined) {
     const { bin, args } = msg;
-    if (!Array.isArray(bin) || typeof args !== 'object' || args === null) throw new FrameError('a malformed call');
+    if (!Array.isArray(bin) || typeof args !== 'object' || args === null || Array.isArray(args)) {
+      throw new FrameError('a malformed call');
+    }
     let at = 0;
     for (const entry of bin as unknown[]) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !isLength(entry[1])) {
         throw new FrameError('a malformed binary argument');
       }
       if (at + entry[1] > payload.length) throw new FrameError('binary arguments longer than the frame');
-      (args as Record<string, unknown>)[entry[0]] = new Uint8Array(payload.buffer, payload.byteOffset + at, entry[1]);
+      // defineProperty: a name such as __proto__ stays a plain property.
+      Object.defineProperty(args, entry[0], {
+        value: new Uint8Array(payload.buffer, payload.byteOffset + at, entry[1]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       at += entry[1];
     }
     if (at !== payload.length) throw new FrameError('bytes after the binary arguments');
@@ -115,6 +160,12 @@ export function decodeFrame(body: Buffer): Record<string, unknown> {
   }
   if ((msg.type === 'result' || msg.type === 'partial') && msg.text !== undefined) {
     if (msg.text !== payload.length) throw new FrameError('a text payload of the wrong length');
+    if (payload.length > limits.maxTextBytes) {
+      throw new FrameError(`a text payload of ${payload.length} bytes, above the limit of ${limits.maxTextBytes}`);
+    }
+    if (nestsDeeperThan(payload, limits.maxTextDepth)) {
+      throw new FrameError(`a result nested deeper than ${limits.maxTextDepth} levels`);
+    }
     delete msg.text;
     msg.json = utf8Text(payload);
     return msg;

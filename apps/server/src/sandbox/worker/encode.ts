@@ -3,7 +3,9 @@
  * the host. Nothing here may throw, whatever the value: getters and `toString` that throw, Proxies that throw on
  * every trap, revoked Proxies, `toJSON` that throws. A value that cannot be read becomes a placeholder.
  */
+import { MAX_RESULT_DEPTH } from '@bastion/protocol/worker-limits';
 import { clip } from '../../encoding/clip.js';
+import { nestsDeeperThan } from '../../encoding/json-depth.js';
 
 const UNREADABLE = 'the plugin threw a value that cannot be read (reading its properties threw)';
 
@@ -184,6 +186,14 @@ export function encodeResult(value: unknown, maxBytes: number): Encoded {
     return { error: `result could not be serialised: reading it threw: ${message}` };
   }
   if (json === undefined) return { error: `result of type ${typeof root} is not JSON-serialisable` };
-  if (json.length > maxBytes) return { error: `result is ${json.length} bytes, over the ${maxBytes}-byte limit` };
+  // The limit is in UTF-8 bytes, what crosses to the host (a string's length counts UTF-16 units: '€' is 3 bytes).
+  if (json.length > maxBytes || (json.length * 3 > maxBytes && Buffer.byteLength(json) > maxBytes)) {
+    return {
+      error: `result is ${Buffer.byteLength(json)} bytes of JSON, over the ${maxBytes}-byte limit (maxResultMb)`,
+    };
+  }
+  if (nestsDeeperThan(json, MAX_RESULT_DEPTH)) {
+    return { error: `result is nested deeper than ${MAX_RESULT_DEPTH} levels` };
+  }
   return { json };
 }

@@ -1,10 +1,11 @@
 import net from 'node:net';
 import type { HostToWorker, WorkerToHost } from '../messages.js';
 import { Channel } from '../wire/channel.js';
+import { TRUSTED_PEER } from '../wire/frame.js';
 
 /**
- * The worker's end of the socket pair on fd 3. The host is trusted, so its frames are not length-capped here; if
- * it goes away (or breaks the format, which would be a host bug) the worker exits.
+ * The worker's end of the socket pair on fd 3. The host is trusted, so its frames are not capped here; if it goes
+ * away (or breaks the format, which would be a host bug) the worker exits.
  */
 export function connectToHost(onMessage: (msg: HostToWorker) => void): Channel<WorkerToHost> {
   let socket: net.Socket;
@@ -16,9 +17,11 @@ export function connectToHost(onMessage: (msg: HostToWorker) => void): Channel<W
   }
   return new Channel<WorkerToHost>(socket, {
     maxFrameBytes: 0xffffffff,
+    limits: TRUSTED_PEER,
     onMessage: (msg) => onMessage(msg as HostToWorker),
-    onViolation: (why) => {
+    onViolation: (why, cause) => {
       console.error(`bastion worker: the host broke the IPC protocol (${why})`);
+      if (cause instanceof Error && cause.stack) console.error(cause.stack);
       process.exit(70);
     },
     onClose: () => process.exit(0),

@@ -5,8 +5,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { CallErrorCode, HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from '../messages.js';
+import { MAX_DETAILS_DEPTH } from '@bastion/protocol/worker-limits';
+import { nestsDeeperThan } from '../../encoding/json-depth.js';
 import { clipText, describeThrown, encodeResult, isInputError } from './encode.js';
 import { connectToHost } from './host-link.js';
+import { OutputChecks } from './output-checks.js';
+import { WorkerRates } from './rates.js';
 
 /** What the worker relies on in a plugin's default export (checked at load; the SDK types describe it). */
 interface ToolDef {
@@ -35,6 +39,8 @@ const send = (msg: WorkerToHost): void => host.send(msg);
 
 let plugin: PluginDef | null = null;
 let loadCtx: LoadContext | null = null;
+const rates = new WorkerRates();
+let outputChecks: OutputChecks | null = null;
 let maxResultBytes = 16 * 1024 * 1024;
 /**
  * The call in flight. Its AbortController is made only when the handler reads `ctx.signal` (most never do, and
@@ -135,7 +141,10 @@ async function load(msg: LoadMessage): Promise<void> {
     return;
   }
   const ctx: LoadContext = {
-    log: (...args) => send({ type: 'log', line: formatLog(args) }),
+    log: (...args) => {
+      const line = rates.logLine(formatLog(args));
+      if (line !== null) send({ type: 'log', line: clipText(line) });
+    },
     pluginDir: msg.pluginDir,
     config: Object.freeze({ ...msg.config }),
     state: undefined,
@@ -163,6 +172,7 @@ async function load(msg: LoadMessage): Promise<void> {
     });
     return;
   }
+  outputChecks = await OutputChecks.compile(tools);
   plugin = def;
   loadCtx = ctx;
   send({ type: 'ready', tools });
@@ -182,7 +192,7 @@ function callFailure(id: number, err: unknown, prefix = ''): WorkerToHost {
     }
     if (details !== undefined) {
       const encoded = encodeResult(details, MAX_DETAILS_BYTES);
-      if ('json' in encoded) detailsJson = encoded.json;
+      if ('json' in encoded && !nestsDeeperThan(encoded.json, MAX_DETAILS_DEPTH)) detailsJson = encoded.json;
     }
   }
   return {
@@ -219,17 +229,28 @@ async function call(msg: CallMessage): Promise<void> {
       const n = typeof pct === 'number' ? pct : Number.NaN;
       const clamped = Math.max(0, Math.min(100, Number.isFinite(n) ? n : 0));
       const now = Date.now();
-      // Bounded rate: a plugin reporting per pixel must not flood the host.
-      if (clamped === lastPct && stage === undefined) return;
+      // Bounded rate: a plugin reporting per pixel must not flood the host. Reports after the call ended are dropped.
+      if (current !== self || (clamped === lastPct && stage === undefined)) return;
       if (now - lastProgressAt < 50 && clamped !== 100) return;
+      if (!rates.progress()) return;
       lastProgressAt = now;
       lastPct = clamped;
-      send({ type: 'progress', id: msg.id, pct: clamped, stage: typeof stage === 'string' ? stage : null });
+      send({
+        type: 'progress',
+        id: msg.id,
+        pct: clamped,
+        stage: typeof stage === 'string' ? clipText(stage).slice(0, 200) : null,
+      });
     },
     partial: (result: unknown) => {
+      if (current !== self) return;
+      if (!rates.partial()) {
+        ctx.log('partial result dropped: more than 40 a second');
+        return;
+      }
       const encoded = encodeResult(result, maxResultBytes);
       if ('json' in encoded) send({ type: 'partial', id: msg.id, json: encoded.json });
-      else send({ type: 'log', line: `partial result dropped: ${encoded.error}` });
+      else ctx.log(`partial result dropped: ${encoded.error}`);
     },
     log: loadCtx.log,
     pluginDir: loadCtx.pluginDir,
@@ -240,8 +261,13 @@ async function call(msg: CallMessage): Promise<void> {
     const result: unknown = await (tool as ToolDef).handler(msg.args, ctx);
     if (current !== self) return; // already answered (unhandled rejection)
     const encoded = encodeResult(result, maxResultBytes);
-    if ('json' in encoded) answer({ type: 'result', id: msg.id, json: encoded.json });
-    else answer({ type: 'error', id: msg.id, code: 'INVALID_OUTPUT', message: encoded.error });
+    if (!('json' in encoded)) {
+      answer({ type: 'error', id: msg.id, code: 'INVALID_OUTPUT', message: encoded.error });
+      return;
+    }
+    const problem = outputChecks?.check(msg.tool, encoded.json);
+    if (problem) answer({ type: 'error', id: msg.id, code: 'INVALID_OUTPUT', ...problem });
+    else answer({ type: 'result', id: msg.id, json: encoded.json });
   } catch (err) {
     if (current !== self) return;
     answer(callFailure(msg.id, err));
@@ -252,7 +278,7 @@ async function dispose(): Promise<void> {
   try {
     await plugin?.dispose?.({ ...loadCtx });
   } catch (err) {
-    send({ type: 'log', line: `dispose() failed: ${describeThrown(err).message}` });
+    send({ type: 'log', line: clipText(`dispose() failed: ${describeThrown(err).message}`) });
   }
   send({ type: 'disposed' });
   host.end(() => process.exit(0));
@@ -264,7 +290,8 @@ process.on('unhandledRejection', (reason) => {
   if (current) {
     answer(callFailure(current.id, reason, 'unhandled rejection: '));
   } else {
-    send({ type: 'log', line: `unhandled rejection outside a call: ${describeThrown(reason).message}` });
+    const line = rates.logLine(`unhandled rejection outside a call: ${describeThrown(reason).message}`);
+    if (line !== null) send({ type: 'log', line: clipText(line) });
   }
 });
 
