@@ -23,8 +23,8 @@ export interface WatchdogOptions {
 /**
  * Samples a worker on a timer and reports a breach of its limits. A native leak can grow faster than 1 GB/s, so a
  * busy worker is sampled every 25 ms (without cgroups this is what stops it before its peak passes 1.5x). Samples
- * are asynchronous and one at a time, and never more than a quarter of the time: the host's event loop does not
- * wait on them, however large the tree or however often the worker asks for a reading.
+ * are asynchronous, on the timer only (never on a worker's message) and one at a time, and never more than a quarter
+ * of the time: the host's event loop does not wait on them, however large the tree.
  */
 export class MemoryWatchdog {
   #timer: NodeJS.Timeout | null = null;
@@ -50,11 +50,6 @@ export class MemoryWatchdog {
    */
   reschedule(): void {
     this.#arm(this.opts.busy() ? BUSY_SAMPLE_MS : IDLE_SAMPLE_MS);
-  }
-
-  /** Asks for a sample soon (a first reading for the health record); a no-op while one is recent or running. */
-  sample(): void {
-    this.#arm(Math.max(0, this.#lastStart + BUSY_SAMPLE_MS - Date.now()));
   }
 
   stop(): void {

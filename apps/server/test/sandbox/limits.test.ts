@@ -2,6 +2,7 @@ import type { HealthRecord } from '@bastion/protocol';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCgroups } from '../../src/sandbox/cgroups/host.js';
 import { detectIsolation } from '../../src/sandbox/isolation.js';
@@ -64,6 +65,7 @@ for (const enforcement of ENFORCEMENTS) {
     `limits enforced by ${enforcement.name}${enforcement.skip ? ` (skipped: ${enforcement.why})` : ''}`,
     () => {
       let t: TestServer;
+      const logLines: string[] = [];
       const health = async (name: string): Promise<HealthRecord> =>
         (await t.server.app.inject({ method: 'GET', url: `/v1/plugins/${name}/health` })).json<HealthRecord>();
       const restart = (name: string) => t.server.app.inject({ method: 'POST', url: `/v1/plugins/${name}/restart` });
@@ -73,12 +75,20 @@ for (const enforcement of ENFORCEMENTS) {
           gpu: noGpu(),
           pluginsDirs: [fixtureSubset(FIXTURES)],
           cgroups: enforcement.name === 'cgroup',
+          logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
         });
       });
       afterAll(() => t.close());
 
-      it('the health record says which enforcement is in use', async () => {
+      it('the health record says which enforcement is in use, and the startup log says why', async () => {
         expect((await health('ok')).memory_enforcement).toBe(enforcement.name);
+        const line = logLines
+          .map((l) => JSON.parse(l) as { level: number; msg: string })
+          .find((l) => /memory and process limits/.test(l.msg));
+        expect(line?.msg).toMatch(
+          enforcement.name === 'cgroup' ? /kernel-enforced \(cgroup v[12]: / : /watchdog.*\(cgroups turned off\)/,
+        );
+        expect(line?.level).toBe(enforcement.name === 'cgroup' ? 30 : 40); // info, or a warning
       });
 
       async function expectMemoryKill(plugin: string, args: Record<string, unknown> = {}): Promise<HealthRecord> {
