@@ -152,7 +152,7 @@ export function detectCgroups(
         why: `cgroup v1: each worker gets its own cgroup under ${memoryParent} and ${pidsParent}${stale ? ` (removed ${stale} left by a stopped host)` : ''}`,
       };
     } catch (err) {
-      problems.push(`cgroup v1 memory/pids hierarchies are not writable (${errText(err)})`);
+      problems.push(`cgroup v1: cannot make cgroups under ${memoryParent} and ${pidsParent} (${errText(err)})`);
     }
   }
   const unified = ownDir(cgroupText, all, null);
