@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
+import { MAX_RESULT_DEPTH } from '@bastion/protocol';
 import { BastionError } from '../errors/bastion-error.js';
 import { clipMessage, WorkerCalls, type CallOptions } from './worker-calls.js';
 import { classifyDeath, type KillReason, type WorkerDeath } from './death.js';
@@ -8,7 +9,6 @@ import type { SpawnSpec } from './isolation.js';
 import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
 import type { MemoryWatchdog } from './memory-watchdog.js';
-import { MAX_RESULT_DEPTH } from '@bastion/protocol';
 import type { HostToWorker, LoadMessage, WorkerToolInfo } from './messages.js';
 import { Channel } from './wire/channel.js';
 import type { WorkerGuard } from './worker-guard.js';
