@@ -61,6 +61,17 @@ export const ToolDescriptorSchema = z.object({
 });
 export type ToolDescriptor = z.infer<typeof ToolDescriptorSchema>;
 
+/**
+ * `GET /v1/plugins/:name/openapi.json` → 200: an OpenAPI 3.1 document with one operation per tool of the plugin,
+ * its request and result typed by the tool's own JSON Schemas (for generated, typed clients).
+ */
+export const PluginOpenApiSchema = z.looseObject({
+  openapi: z.literal('3.1.0'),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+export type PluginOpenApi = z.infer<typeof PluginOpenApiSchema>;
+
 /** `GET /v1/plugins/:name/manifest` → 200. */
 export const ManifestResponseSchema = z.object({
   name: z.string(),

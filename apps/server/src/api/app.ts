@@ -7,6 +7,7 @@ import { parseJsonText } from './body.js';
 import { clientErrorHandler, installErrorHandling, sendError, toBastionError } from './error-handler.js';
 import { installGuards } from './guard/index.js';
 import { serverTimeouts } from './guard/timeouts.js';
+import { isOAuthProbe } from './oauth-probes.js';
 import { registerOpenApi } from './openapi/document.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
@@ -71,7 +72,8 @@ export async function buildApp(
 
   // Callback-style hooks: an async hook costs a promise and a microtask hop on every request.
   app.addHook('onRequest', (request, _reply, done) => {
-    const access = request.routeOptions.config.access ?? 'user';
+    // A route without an access level is unknown (404); OAuth probes get that 404 without a key (oauth-probes.ts).
+    const access = request.routeOptions.config.access ?? (isOAuthProbe(request.url) ? 'public' : 'user');
     ctx.auth.check(access, request.headers); // a throw here is handled by fastify like a rejected hook
     done();
   });

@@ -6,13 +6,19 @@ export const MAX_JSON_DEPTH = 64;
 /** JSON.parse keeps these as own keys; merged or spread later they could reach a prototype. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
 
+export interface ArgsBody {
+  args: Record<string, unknown>;
+  rest: Record<string, unknown>;
+  /** Args that came from multipart text fields: strings whatever the tool's schema says. */
+  textFields: string[];
+}
+
 /**
  * Reads `{args}` from a JSON body, or from multipart: file parts become binary args named by their field, a
- * field `args` holds JSON, and other fields are plain string args. Extra top-level keys are returned as `rest`.
+ * field `args` holds JSON, and other fields are plain string args (named in `textFields`, for coerceFormFields).
+ * Extra top-level keys are returned as `rest`.
  */
-export async function readArgsBody(
-  request: FastifyRequest,
-): Promise<{ args: Record<string, unknown>; rest: Record<string, unknown> }> {
+export async function readArgsBody(request: FastifyRequest): Promise<ArgsBody> {
   if (request.isMultipart()) {
     try {
       return await readMultipart(request);
@@ -25,12 +31,11 @@ export async function readArgsBody(
   return readJson(request);
 }
 
-async function readMultipart(
-  request: FastifyRequest,
-): Promise<{ args: Record<string, unknown>; rest: Record<string, unknown> }> {
+async function readMultipart(request: FastifyRequest): Promise<ArgsBody> {
   {
     const args: Record<string, unknown> = {};
     const rest: Record<string, unknown> = {};
+    const textFields: string[] = [];
     let jsonArgs: Record<string, unknown> = {};
     for await (const part of request.parts()) {
       const name: unknown = part.fieldname;
@@ -51,26 +56,27 @@ async function readMultipart(
         rest[part.fieldname] = String(part.value);
       } else {
         args[part.fieldname] = String(part.value);
+        textFields.push(part.fieldname);
       }
     }
-    return { args: { ...jsonArgs, ...args }, rest };
+    return { args: { ...jsonArgs, ...args }, rest, textFields };
   }
 }
 
-function readJson(request: FastifyRequest): { args: Record<string, unknown>; rest: Record<string, unknown> } {
+function readJson(request: FastifyRequest): ArgsBody {
   const body = request.body;
-  if (body === undefined || body === null) return { args: {}, rest: {} };
+  if (body === undefined || body === null) return { args: {}, rest: {}, textFields: [] };
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new BastionError('BAD_REQUEST', 'the body must be a JSON object like {"args": {...}}');
   }
   const { args, ...rest } = body as Record<string, unknown>;
-  if (args === undefined) return { args: {}, rest };
+  if (args === undefined) return { args: {}, rest, textFields: [] };
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw new BastionError('INVALID_INPUT', '"args" must be a JSON object', {
       details: [{ path: '/', message: 'must be object' }],
     });
   }
-  return { args: args as Record<string, unknown>, rest };
+  return { args: args as Record<string, unknown>, rest, textFields: [] };
 }
 
 function parseArgsJson(text: string): Record<string, unknown> {

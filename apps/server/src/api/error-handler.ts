@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 import { describeErrors } from '../runner/schemas/schema-errors.js';
+import { isOAuthProbe, OAUTH_NOT_SUPPORTED, WWW_AUTHENTICATE } from './oauth-probes.js';
 
 /** Maps anything thrown while handling a request to a coded error (docs/errors.md). */
 export function toBastionError(err: unknown): BastionError {
@@ -35,6 +36,7 @@ export function toBastionError(err: unknown): BastionError {
 
 export function sendError(reply: FastifyReply, err: BastionError): FastifyReply {
   if (err.code === 'PLUGIN_BUSY') reply.header('retry-after', String(err.extra.retryAfterS ?? 1));
+  if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', WWW_AUTHENTICATE);
   return reply.code(err.httpStatus).type('application/json; charset=utf-8').send(err.toBody());
 }
 
@@ -47,7 +49,10 @@ export function installErrorHandling(app: FastifyInstance, countError: (code: st
   });
   app.setNotFoundHandler((request, reply) => {
     countError('NOT_FOUND');
-    return sendError(reply, new BastionError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    const message = isOAuthProbe(request.url)
+      ? OAUTH_NOT_SUPPORTED
+      : `no route ${request.method} ${request.url.split('?')[0]}`;
+    return sendError(reply, new BastionError('NOT_FOUND', message));
   });
 }
 

@@ -1,5 +1,6 @@
 import { hasKeys, loadServeConfig } from '../config/load.js';
 import { createServer } from '../server.js';
+import { watchPlugins, type PluginWatcher } from '../plugins/watch.js';
 import { onStopTrigger } from './stop-triggers.js';
 
 /** Past the shutdown grace, how long disposing workers and closing sockets may take before the process gives up. */
@@ -19,8 +20,18 @@ export async function serve(argv: string[]): Promise<number> {
   const url = await server.listen();
   process.stdout.write(`listening on ${url}\n`);
   if (!hasKeys(config)) server.logger.warn('no API keys configured: anyone who can reach this port can use it');
+  // Development only: watching starts once startup loading is done, so it never races the first load.
+  let watcher: PluginWatcher | null = null;
+  if (config.watch) {
+    void server.loaded.then(() => {
+      if (server.ctx.lifecycle.draining) return; // stopped while loading
+      watcher = watchPlugins(server.ctx.manager, server.ctx.registry, server.logger);
+      server.logger.info('watching plugin folders: a plugin whose files change restarts after its calls in flight');
+    });
+  }
   return new Promise<number>((resolve) => {
     stop = (why) => {
+      watcher?.close();
       const grace = config.file.shutdownGraceMs;
       server.logger.info(`${why}: stopping (grace ${grace} ms)`);
       const started = Date.now();

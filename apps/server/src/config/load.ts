@@ -15,7 +15,7 @@ function issuesOf(error: z.ZodError, prefix: string): string[] {
   return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
 }
 
-const SERVE_OPTIONS = {
+export const SERVE_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'plugins-dir': { type: 'string', multiple: true },
@@ -30,6 +30,7 @@ const SERVE_OPTIONS = {
   'allowed-host': { type: 'string', multiple: true },
   queue: { type: 'string' },
   'node-id': { type: 'string' },
+  watch: { type: 'boolean' },
 } as const;
 
 function toInt(value: string | undefined, name: string, problems: string[]): number | undefined {
@@ -106,6 +107,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
     hashedKeys,
     protectHealth: toBool(env.BASTION_PROTECT_HEALTH),
     isolation: flags.isolation ?? (env.BASTION_ISOLATION || undefined),
+    watch: flags.watch ?? toBool(env.BASTION_WATCH),
     // Allow-lists add up: the config file's, the environment's and the flags' entries all apply.
     allowedOrigins: [...commaList(env.BASTION_ALLOWED_ORIGINS), ...(flags['allowed-origin'] ?? [])],
     allowedHosts: [...commaList(env.BASTION_ALLOWED_HOSTS), ...(flags['allowed-host'] ?? [])],

@@ -137,6 +137,8 @@ export const serverConfigSchema = z.object({
   allowedOrigins: z.array(originSchema).default([]),
   /** `--allowed-host` / BASTION_ALLOWED_HOSTS, added to the config file's `allowedHosts`. */
   allowedHosts: z.array(hostNameSchema).default([]),
+  /** `serve --watch` (development): restart a plugin when its files change, after its calls in flight. */
+  watch: z.boolean().default(false),
   /** Sandbox strength; `auto` uses namespaces where the OS allows them. */
   isolation: z.enum(['auto', 'namespace', 'process']).default('auto'),
   /** `--node-id`: this node's name in a cluster (default `<hostname>:<port>`). */

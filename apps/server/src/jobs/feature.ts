@@ -7,10 +7,11 @@ export interface JobsFeature extends Feature {
 }
 
 /** `/v1/jobs`: queued jobs resume (or, in cluster mode, are consumed) after startup loading; running ones wind down on stop. */
-export const jobsFeature: FeatureFactory = (_ctx, _logger, { jobs }): JobsFeature => ({
+export const jobsFeature: FeatureFactory = (ctx, _logger, { jobs }): JobsFeature => ({
   name: 'jobs',
   jobs,
-  routes: (app) => jobRoutes(app, jobs),
+  routes: (app) =>
+    jobRoutes(app, jobs, (plugin, tool) => ctx.registry.tools(plugin).find((t) => t.name === tool)?.inputSchema),
   start: () => jobs.start(),
   stop: () => jobs.stop(),
 });

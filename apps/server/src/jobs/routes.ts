@@ -1,12 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { type JobListResponse, type JobRecord, type JobStatus, type JobSubmitResponse } from '@bastion/protocol';
 import { readArgsBody } from '../api/body.js';
+import { coerceFormFields } from '../api/form-fields.js';
 import { jobListQuery, jobParams } from '../api/schemas.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobBackend } from './backend.js';
 
 /** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
-export function jobRoutes(app: FastifyInstance, jobs: JobBackend): void {
+export function jobRoutes(
+  app: FastifyInstance,
+  jobs: JobBackend,
+  /** A tool's input schema when this node knows the tool (multipart text fields are converted to its types). */
+  inputSchema: (plugin: string, tool: string) => Record<string, unknown> | undefined,
+): void {
   app.post(
     '/v1/jobs',
     {
@@ -18,11 +24,13 @@ export function jobRoutes(app: FastifyInstance, jobs: JobBackend): void {
       },
     },
     async (request, reply): Promise<JobSubmitResponse> => {
-      const { args, rest } = await readArgsBody(request);
-      const { plugin, tool } = rest;
+      const body = await readArgsBody(request);
+      const { plugin, tool } = body.rest;
       if (typeof plugin !== 'string' || !plugin || typeof tool !== 'string' || !tool) {
         throw new BastionError('BAD_REQUEST', 'a job needs "plugin" and "tool" (strings) besides "args"');
       }
+      const schema = body.textFields.length ? inputSchema(plugin, tool) : undefined;
+      const args = schema ? coerceFormFields(schema, body.args, body.textFields) : body.args;
       const job = await jobs.submit(plugin, tool, args);
       reply.code(202).header('location', `/v1/jobs/${job.job_id}`);
       return { job_id: job.job_id, status: 'queued' };

@@ -139,6 +139,11 @@ export class PluginManager {
     await this.#load(slot, 'restart');
   }
 
+  /** The folders of every known plugin, by id (what `serve --watch` watches). */
+  folders(): Map<string, string> {
+    return new Map([...this.#slots.values()].map((s) => [s.name, s.folder]));
+  }
+
   pool(name: string): PluginPool | null {
     return this.#slots.get(name)?.pool ?? null;
   }

@@ -63,7 +63,7 @@ describe('HTTP API', () => {
     expect(res.status).toBe(400);
     expect(res.body.error?.code).toBe('INVALID_INPUT');
     const details = (res.body.error as unknown as { details: Array<{ path: string }> }).details;
-    expect(details.map((d) => d.path).sort()).toEqual(['/', '/n', '/text']);
+    expect(details.map((d) => d.path).sort()).toEqual(['/extra', '/n', '/text']);
     const missing = await runTool(t.server, 'ok', 'echo', {});
     expect((missing.body.error as unknown as { details: Array<{ path: string }> }).details[0]?.path).toBe('/text');
   });

@@ -26,6 +26,7 @@ const CONTRACT = [
   'GET /v1/plugins',
   'GET /v1/plugins/{name}/health',
   'GET /v1/plugins/{name}/manifest',
+  'GET /v1/plugins/{name}/openapi.json',
   'POST /v1/plugins/{name}/tools/{tool}/run',
   'POST /v1/plugins/{name}/restart',
   'POST /v1/jobs',
@@ -202,6 +203,8 @@ describe('OpenAPI document', () => {
     expect((await call('GET /v1/plugins/{name}/health', '/v1/plugins/nope/health')).status).toBe(404);
     await call('GET /v1/plugins/{name}/manifest', '/v1/plugins/ok/manifest');
     await call('GET /v1/plugins/{name}/manifest', '/v1/plugins/nope/manifest');
+    await call('GET /v1/plugins/{name}/openapi.json', '/v1/plugins/ok/openapi.json');
+    await call('GET /v1/plugins/{name}/openapi.json', '/v1/plugins/nope/openapi.json');
     await call('GET /healthz', '/healthz');
     await call('GET /readyz', '/readyz');
     await call('GET /metrics', '/metrics');

@@ -40,13 +40,13 @@ function serversWith(marker: string): number[] {
 const REPO_ROOT = path.resolve(path.dirname(BIN), '..', '..', '..');
 
 /**
- * The README's start command, exactly: `npx bastion serve` from the repository root, in its own process group
+ * The README's start command, exactly: `npx --no-install bastion serve` from the repository root, in its own process group
  * (as a terminal or a service manager runs it). The project's .npmrc is what picks the shell, so the test's own
  * npm settings are kept out.
  */
 function startNpx(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_script_shell$/i.test(k)));
-  const child = spawn('npx', ['bastion', 'serve', ...args], {
+  const child = spawn('npx', ['--no-install', 'bastion', 'serve', ...args], {
     cwd: REPO_ROOT,
     env: { ...base, BASTION_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,7 +117,7 @@ describe('bastion serve', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
   });
 
-  describe('the README command, npx bastion serve', () => {
+  describe('the README command, npx --no-install bastion serve', () => {
     it('stops the whole tree on SIGTERM with exit 0, after the call in flight finished', async () => {
       const plugins = fixtureSubset(['ok']);
       const data = dataDir();

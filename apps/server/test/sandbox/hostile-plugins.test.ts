@@ -147,7 +147,8 @@ describe('plugin schemas are checked at load and cannot stall the host', () => {
     ],
     ['schema-too-deep', /tool 'run' inputSchema .*nested deeper than 32 levels/],
     ['schema-backref', /tool 'run' inputSchema \/properties\/s\/pattern: pattern .* not supported by the linear-time/],
-    ['schema-huge', /tool 'run' inputSchema is too complex/],
+    // Too complex either way: its validator code is over the limit, or (on a busy machine) its compile ran too long.
+    ['schema-huge', /tool 'run' inputSchema(?: is too complex|: compiling the plugin's schemas took longer than)/],
     ['schema-bad-output', /tool 'run' outputSchema \/required: must be array/],
     [
       'schema-unique-objects',

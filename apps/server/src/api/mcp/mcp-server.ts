@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { SERVER_ROOT } from '../../paths.js';
 import type { ApiContext } from '../context.js';
 import { catalog, isPlainObject, resolveName, toMcpTool, wrapsOutput } from './catalog.js';
+import { imageContent } from './images.js';
 import { errorResult, successResult, toCodedError } from './results.js';
 
 function serverVersion(): string {
@@ -69,7 +70,11 @@ export function createMcpServer(ctx: ApiContext, logger: Logger): Server {
               },
       });
       const info = entry?.info ?? catalog(ctx.registry).get(name)?.info;
-      return successResult(result, info ? wrapsOutput(info, result) : !isPlainObject(result));
+      return successResult(
+        result,
+        info ? wrapsOutput(info, result) : !isPlainObject(result),
+        imageContent(info?.outputSchema ?? null, result),
+      );
     } catch (err) {
       const { error, unexpected } = toCodedError(err);
       ctx.metrics.countError(error.code, 'mcp');

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ImageContent } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorInfo } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
 import { isPlainObject } from './catalog.js';
@@ -6,11 +6,12 @@ import { isPlainObject } from './catalog.js';
 /**
  * A successful call: the result as JSON text (for clients that only read text) and as structuredContent. An
  * object result is the structuredContent itself; anything else (and every result of a tool whose outputSchema is
- * not an object schema) is wrapped as `{result: <value>}`.
+ * not an object schema) is wrapped as `{result: <value>}`. Images the output schema declares follow the text
+ * as `image` items (images.ts).
  */
-export function successResult(result: unknown, wrap: boolean): CallToolResult {
+export function successResult(result: unknown, wrap: boolean, images: ImageContent[] = []): CallToolResult {
   const structured = wrap || !isPlainObject(result) ? { result } : result;
-  return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: structured };
+  return { content: [{ type: 'text', text: JSON.stringify(result) }, ...images], structuredContent: structured };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   JsonRpcBodySchema,
   JsonRpcErrorResponseSchema,
   ManifestResponseSchema,
+  PluginOpenApiSchema,
   ProbeResponseSchema,
   RestartResponseSchema,
   ToolRunRequestSchema,
@@ -104,6 +105,17 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: 'getPluginManifest',
     tag: 'plugins',
     answers: { 200: { description: 'Manifest, limits in force and tool schemas', schema: ManifestResponseSchema } },
+    errors: ['BAD_REQUEST', 'PLUGIN_NOT_FOUND'],
+  },
+  'GET /v1/plugins/{name}/openapi.json': {
+    operationId: 'getPluginOpenApi',
+    tag: 'plugins',
+    answers: {
+      200: {
+        description: "OpenAPI 3.1 of the plugin's tools, typed by their schemas (none while it is not available)",
+        schema: PluginOpenApiSchema,
+      },
+    },
     errors: ['BAD_REQUEST', 'PLUGIN_NOT_FOUND'],
   },
   'POST /v1/plugins/{name}/tools/{tool}/run': {

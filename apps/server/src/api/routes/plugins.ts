@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { ManifestResponse } from '@bastion/protocol';
+import type { ManifestResponse, PluginOpenApi } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
 import { Cancel } from '../../sandbox/cancel.js';
 import { readArgsBody } from '../body.js';
+import { pluginOpenApi } from '../openapi/plugin-document.js';
+import { coerceFormFields } from '../form-fields.js';
 import type { ApiContext } from '../context.js';
 import { nameParams, toolParams } from '../schemas.js';
 
@@ -41,6 +43,21 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  app.get<{ Params: { name: string } }>(
+    '/v1/plugins/:name/openapi.json',
+    {
+      config: { access: 'read' },
+      schema: { summary: "A typed API of one plugin's tools (OpenAPI 3.1 from their schemas)", params: nameParams },
+    },
+    async (request): Promise<PluginOpenApi> => {
+      const { name } = request.params;
+      const health = ctx.registry.health(name);
+      if (!health) throw new BastionError('PLUGIN_NOT_FOUND', `no plugin named '${name}'`);
+      const available = health.state === 'INITIALIZED' || health.state === 'RUNNING';
+      return pluginOpenApi(health, available ? ctx.registry.tools(name) : []);
+    },
+  );
+
   app.post<{ Params: { name: string; tool: string } }>(
     '/v1/plugins/:name/tools/:tool/run',
     {
@@ -54,8 +71,9 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const { name, tool } = request.params;
       // Unknown plugin/tool answers before the body is read; run() checks again after the (async) body read.
-      ctx.runner.resolveTool(name, tool);
-      const { args } = await readArgsBody(request);
+      const info = ctx.runner.resolveTool(name, tool);
+      const body = await readArgsBody(request);
+      const args = coerceFormFields(info.inputSchema, body.args, body.textFields);
       // A client that hangs up cancels its call, freeing the worker.
       const cancel = new Cancel();
       const onClose = cancel.abort;

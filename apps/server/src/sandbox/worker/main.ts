@@ -9,6 +9,7 @@ import { MAX_DETAILS_DEPTH } from '@bastion/protocol/worker-limits';
 import { nestsDeeperThan } from '../../encoding/json-depth.js';
 import { clipText, describeThrown, encodeResult, isInputError } from './encode.js';
 import { connectToHost } from './host-link.js';
+import { importErrorMessage } from './import-error.js';
 import { OutputChecks } from './output-checks.js';
 import { WorkerRates } from './rates.js';
 
@@ -126,7 +127,9 @@ async function load(msg: LoadMessage): Promise<void> {
   try {
     mod = (await import(pathToFileURL(msg.entry).href)) as { default?: unknown };
   } catch (err) {
-    send({ type: 'load_error', code: 'IMPORT_ERROR', ...describeThrown(err) });
+    const described = describeThrown(err);
+    const message = clipText(importErrorMessage(err, described.message, msg.entry, msg.pluginDir));
+    send({ type: 'load_error', code: 'IMPORT_ERROR', ...described, message });
     return;
   }
   const def = mod.default;
