@@ -1,5 +1,7 @@
+import { useEffect } from 'react';
 import { ErrorNotice } from './components/ErrorNotice';
 import { Header } from './components/Header';
+import { ServerUnreachable } from './components/ServerUnreachable';
 import { useHashRoute } from './hooks/useHashRoute';
 import { usePlugins } from './hooks/usePlugins';
 import { useRealtimeClient, useRealtimeSnapshot } from './hooks/useRealtime';
@@ -8,11 +10,16 @@ import { JobsPage } from './pages/JobsPage';
 import { PluginDetailPage } from './pages/PluginDetailPage';
 import { PluginsPage } from './pages/PluginsPage';
 import { RunPage } from './pages/RunPage';
+import { pageTitle } from './lib/route';
 
-/** An `error` the server sent over the realtime connection (e.g. a refused subscription), until dismissed. */
-function RealtimeErrorBanner() {
+/**
+ * An `error` the server sent over the realtime connection (e.g. a refused subscription), until dismissed. It
+ * belongs to the page that caused it: leaving the page clears it.
+ */
+function RealtimeErrorBanner({ page }: { page: string }) {
   const client = useRealtimeClient();
   const { lastError } = useRealtimeSnapshot();
+  useEffect(() => () => client.dismissError(), [client, page]);
   if (!lastError) return null;
   return (
     <div className="banner-stack">
@@ -24,14 +31,19 @@ function RealtimeErrorBanner() {
 export function App() {
   const route = useHashRoute();
   const plugins = usePlugins();
+  const title = pageTitle(route);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   return (
     <>
       <a className="skip" href="#main">
         Skip to content
       </a>
       <Header route={route} />
-      <RealtimeErrorBanner />
       <main id="main" className="main" tabIndex={-1}>
+        <RealtimeErrorBanner page={title} />
+        <ServerUnreachable />
         {route.page === 'plugins' && !route.plugin ? <PluginsPage data={plugins} /> : null}
         {route.page === 'plugins' && route.plugin ? <PluginDetailPage data={plugins} name={route.plugin} /> : null}
         {route.page === 'run' ? <RunPage data={plugins} plugin={route.plugin} tool={route.tool} /> : null}

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { asBox, colorFor, defaultVisibleGroups, extractBoxes, extractTimedBoxes, frameAt } from '../src/lib/boxes';
+import {
+  PALETTE,
+  asBox,
+  colorFor,
+  countOf,
+  defaultVisibleGroups,
+  extractBoxes,
+  extractTimedBoxes,
+  frameAt,
+  textOn,
+} from '../src/lib/boxes';
 
 describe('extractBoxes', () => {
   it('finds object-detection boxes with labels and scores', () => {
@@ -106,5 +116,26 @@ describe('video frames', () => {
 it('gives each label a stable colour', () => {
   expect(colorFor('person')).toBe(colorFor('person'));
   expect(colorFor('person')).not.toBe(colorFor('car'));
-  expect(colorFor('person')).toMatch(/^hsl\(\d+ 85% 55%\)$/);
+  expect(colorFor('person')).toMatch(/^#[0-9a-f]{6}$/);
+});
+
+it('gives consecutive track ids distinct colours from the palette, repeating only after all of it', () => {
+  const colours = Array.from({ length: PALETTE.length }, (_, i) => colorFor(`track:${i + 1}`));
+  expect(new Set(colours).size).toBe(PALETTE.length);
+  expect(colorFor('track:1')).toBe(colorFor(`track:${1 + PALETTE.length}`));
+  // The tracks the old hue hash painted alike (1/3/5/7/9, 2/4/6/8) are all different now.
+  expect(new Set([1, 3, 5, 7, 9].map((i) => colorFor(`track:${i}`))).size).toBe(5);
+});
+
+it('writes labels in black or white, whichever contrasts more with the box colour', () => {
+  expect(textOn('#ffe119')).toBe('#0b0d12');
+  expect(textOn('#000075')).toBe('#ffffff');
+  expect(textOn('#800000')).toBe('#ffffff');
+});
+
+it('counts tracks once however many frames show them', () => {
+  const b = (trackId: number | null) =>
+    ({ x: 0, y: 0, width: 1, height: 1, group: 'tracks', label: 't', score: null, index: 0, trackId }) as const;
+  expect(countOf([b(1), b(1), b(2), b(1), b(2)])).toBe(2);
+  expect(countOf([b(null), b(null), b(3)])).toBe(3);
 });

@@ -17,7 +17,7 @@ import { ToolForm } from '../src/components/ToolForm';
 import { RealtimeContext } from '../src/hooks/useRealtime';
 import type { PluginsState } from '../src/hooks/usePlugins';
 import { IMAGE_ACCEPT } from '../src/lib/media';
-import { CameraPage } from '../src/pages/CameraPage';
+import { CameraPage, limitedByTool, toolRate } from '../src/pages/CameraPage';
 import { PluginDetailPage } from '../src/pages/PluginDetailPage';
 import { PluginsPage } from '../src/pages/PluginsPage';
 import { RunPage } from '../src/pages/RunPage';
@@ -344,6 +344,96 @@ describe('live camera controls', () => {
     await waitFor(() => expect(screen.getByTestId('stat-dropped').textContent).toBe('3'));
     expect(screen.getByTestId('stat-latency').textContent).toMatch(/\d/);
     expect(screen.getByTestId('stat-exec').textContent).toBe('4 ms');
+  });
+
+  it('keeps keyboard focus on the camera button: Space starts, Space stops', async () => {
+    stubCameras();
+    const user = userEvent.setup();
+    renderCamera();
+    const button = await screen.findByRole('button', { name: 'Start camera' });
+    button.focus();
+    await user.keyboard(' ');
+    await screen.findByRole('button', { name: 'Stop camera' });
+    expect(document.activeElement).toBe(button);
+    await user.keyboard(' ');
+    await screen.findByRole('button', { name: 'Start camera' });
+    expect(document.activeElement).toBe(button);
+  });
+
+  it('shows how old the boxes are, holds the frame they came from, and clears the numbers on Stop', async () => {
+    stubCameras();
+    const streams: FakeSocket[] = [];
+    vi.stubGlobal(
+      'WebSocket',
+      class extends FakeSocket {
+        constructor(url: string) {
+          super(url);
+          streams.push(this);
+        }
+      },
+    );
+    Object.defineProperty(HTMLVideoElement.prototype, 'videoWidth', { configurable: true, get: () => 640 });
+    Object.defineProperty(HTMLVideoElement.prototype, 'videoHeight', { configurable: true, get: () => 480 });
+    onTestFinished(() => {
+      delete (HTMLVideoElement.prototype as { videoWidth?: number }).videoWidth;
+      delete (HTMLVideoElement.prototype as { videoHeight?: number }).videoHeight;
+    });
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    vi.spyOn(HTMLCanvasElement.prototype, 'toDataURL').mockReturnValue('data:image/jpeg;base64,AAAA');
+    const user = userEvent.setup();
+    renderCamera();
+    await user.click(await screen.findByRole('button', { name: 'Start camera' }));
+    await waitFor(() => expect(streams).toHaveLength(1));
+    const ws = streams[0]!;
+    act(() => ws.open());
+    await waitFor(() => expect(ws.sent.length).toBeGreaterThan(0));
+    const first = ws.sent[0] as { payload: { frame_id: number } };
+    // The answer comes a while after the frame left.
+    await new Promise((r) => setTimeout(r, 300));
+    act(() =>
+      ws.receive({
+        type: 'result',
+        payload: { frame_id: first.payload.frame_id, result: { regions: [] }, execution_time_ms: 250, dropped: 0 },
+        timestamp: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+    const age = await screen.findByTestId('overlay-age');
+    expect(Number(age.getAttribute('data-age-ms'))).toBeGreaterThanOrEqual(250);
+    expect(age.textContent).toMatch(/^Frame analysed .* ago$/);
+    const held = screen.getByRole('img', { name: 'The frame the boxes were found in' });
+    expect(held.hidden).toBe(false);
+    await user.click(screen.getByRole('checkbox', { name: /frame they were found in/ }));
+    expect(held.hidden).toBe(true);
+    expect(screen.getByTestId('overlay-age').textContent).toMatch(/^Boxes are from a frame .* ago$/);
+    await waitFor(() => expect(screen.getByTestId('stat-sent').textContent).not.toBe('—'));
+    await user.click(screen.getByRole('button', { name: 'Stop camera' }));
+    expect(screen.getByTestId('stat-sent').textContent).toBe('—');
+    expect(screen.getByTestId('stat-fps').textContent).toBe('—');
+    expect(screen.queryByTestId('overlay-age')).toBeNull();
+  });
+
+  it('says the tool limits the rate when results come back slower than the FPS asked', () => {
+    expect(limitedByTool({ fps: 0.6, latencyMs: 1600, sent: 10 }, 12)).toBe(true);
+    expect(limitedByTool({ fps: 11.5, latencyMs: 40, sent: 100 }, 12)).toBe(false);
+    // Too early to tell.
+    expect(limitedByTool({ fps: 0, latencyMs: null, sent: 1 }, 12)).toBe(false);
+    // Before a rate can be measured, one result per latency.
+    expect(toolRate({ fps: 0, latencyMs: 2500 })).toBeCloseTo(0.4);
+    expect(toolRate({ fps: 0.7, latencyMs: 2500 })).toBe(0.7);
+  });
+
+  it('an INVALID_INPUT without listed fields does not ask to fix "each listed field"', () => {
+    render(<ErrorNotice error={{ code: 'INVALID_INPUT', message: 'psm must be an integer from 0 to 13' }} />);
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).not.toContain('each listed field');
+    expect(alert.textContent).toContain('the message above says which');
+    cleanup();
+    render(
+      <ErrorNotice
+        error={{ code: 'INVALID_INPUT', message: 'bad', details: [{ path: '/psm', message: 'must be integer' }] }}
+      />,
+    );
+    expect(screen.getByRole('alert').textContent).toContain('fix each listed field');
   });
 
   it('the FPS slider goes from 1 to 30, starts at 12, applies and remembers a new rate', async () => {

@@ -9,6 +9,7 @@ import { fixtureSubset, startTestServer, type TestServer } from '../../server/te
 import {
   CHROMIUM,
   NARROW,
+  TABLET,
   WIDE,
   buildUi,
   horizontalOverflow,
@@ -162,6 +163,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     const problems: string[] = [];
     for (const [viewport, tag, colorScheme] of [
       [WIDE, 'wide', 'light'],
+      [TABLET, 'tablet', 'light'],
       [NARROW, 'narrow', 'light'],
       [NARROW, 'narrow-dark', 'dark'],
     ] as const) {
@@ -192,5 +194,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI end to end (chromium)', () => {
     expect(index.headers.get('content-type')).toMatch(/text\/html/);
     const missingAsset = await fetch(`${server.url}/assets/nope.js`);
     expect(missingAsset.status).toBe(404);
+    // The built script goes out precompressed, and no source map is published.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await index.text())?.[1];
+    expect(script).toBeTruthy();
+    const js = await fetch(`${server.url}${script}`, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(js.headers.get('content-encoding')).toBe('br');
+    expect((await js.text()).length).toBeGreaterThan(100_000);
+    expect((await fetch(`${server.url}${script}.map`)).status).toBe(404);
   });
 });

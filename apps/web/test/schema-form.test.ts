@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildArgs, humanize, initialValues, rangeText, schemaToFields, splitList } from '../src/lib/schema-form';
-import { IMAGE_ACCEPT } from '../src/lib/media';
+import { IMAGE_ACCEPT, describeAccept } from '../src/lib/media';
 
 const detectSchema = {
   type: 'object',
@@ -37,7 +37,8 @@ describe('schemaToFields', () => {
       region: 'json',
     });
     const image = fields.find((f) => f.name === 'image')!;
-    expect(image).toMatchObject({ required: true, accept: IMAGE_ACCEPT, media: 'image', label: 'Image' });
+    // The description names JPEG and PNG: the picker offers exactly those.
+    expect(image).toMatchObject({ required: true, accept: 'image/jpeg,image/png', media: 'image', label: 'Image' });
     const score = fields.find((f) => f.name === 'min_score')!;
     expect(score).toMatchObject({ minimum: 0, maximum: 1, defaultValue: 0.3, required: false, label: 'Min score' });
     expect(rangeText(score)).toBe('0 – 1');
@@ -137,5 +138,37 @@ describe('helpers', () => {
     expect(humanize('session_id')).toBe('Session id');
     expect(humanize('minScore')).toBe('Min score');
     expect(splitList(' a, b\n\nc ,')).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('file pickers follow the formats a tool names', () => {
+  it('offers BMP and PNM where the description names them (OCR), with a hint that says so', () => {
+    const { fields } = schemaToFields({
+      type: 'object',
+      properties: {
+        image: {
+          type: 'string',
+          contentEncoding: 'base64',
+          description: 'PNG, JPEG, WebP, GIF, TIFF, AVIF, BMP or PNM (PBM/PGM/PPM/PAM) image',
+        },
+      },
+    });
+    const accept = fields[0]!.accept!;
+    expect(accept.split(',')).toEqual(expect.arrayContaining(['image/bmp', '.bmp', '.pnm', '.pgm', '.ppm', '.pbm']));
+    expect(describeAccept(accept)).toBe('JPEG, PNG, WebP, GIF, TIFF, AVIF, BMP or PNM (PBM/PGM/PPM/PAM)');
+  });
+
+  it('keeps the default image formats for a description that names none', () => {
+    const { fields } = schemaToFields({
+      type: 'object',
+      properties: { image: { type: 'string', contentEncoding: 'base64', description: 'A photo' } },
+    });
+    expect(fields[0]!.accept).toBe(IMAGE_ACCEPT);
+    expect(describeAccept(IMAGE_ACCEPT)).toBe('JPEG, PNG, WebP, GIF, TIFF or AVIF');
+  });
+
+  it('spells out abbreviations instead of a bare "Psm"', () => {
+    expect(humanize('psm')).toBe('Page segmentation mode (psm)');
+    expect(humanize('constructor')).toBe('Constructor');
   });
 });

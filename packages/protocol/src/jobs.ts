@@ -63,3 +63,37 @@ export type JobListResponse = z.infer<typeof JobListResponseSchema>;
 
 /** Route parameters naming a job. */
 export const JobParamsSchema = z.object({ id: z.string().meta({ description: 'Job id' }) });
+
+/** The most bytes a job's input preview (`input_preview` part of `POST /v1/jobs`) may have. */
+export const JOB_PREVIEW_MAX_BYTES = 64 * 1024;
+
+/** Media types a job's input preview may have (checked against the bytes, not the part's header). */
+export const JOB_PREVIEW_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+/** One file argument of a job, as submitted. */
+export const JobInputFileSchema = z.object({
+  arg: z.string().meta({ description: 'The argument the file was given for' }),
+  name: z.string().nullable().meta({ description: 'File name sent with a multipart part; null for base64 in JSON' }),
+  content_type: z.string().nullable().meta({ description: 'Media type the client declared, if any' }),
+  size_bytes: z.number().int().min(0),
+});
+export type JobInputFile = z.infer<typeof JobInputFileSchema>;
+
+/**
+ * `GET /v1/jobs/:id/input` → 200: what a job was run on — its arguments (files listed, not inlined) and the small
+ * preview the client sent with it. `kept: false` where the job backend does not keep inputs (cluster mode).
+ */
+export const JobInputSchema = z.object({
+  job_id: z.string(),
+  kept: z.boolean().meta({ description: 'False where this server keeps no inputs for its jobs (cluster mode)' }),
+  args: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .meta({ description: 'Arguments that are not files; null when not kept' }),
+  files: z.array(JobInputFileSchema),
+  preview: z
+    .string()
+    .nullable()
+    .meta({ description: `A data: URL (JPEG, PNG or WebP, at most ${JOB_PREVIEW_MAX_BYTES} bytes), or null` }),
+});
+export type JobInput = z.infer<typeof JobInputSchema>;

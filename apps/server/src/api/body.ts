@@ -6,9 +6,20 @@ export const MAX_JSON_DEPTH = 64;
 /** JSON.parse keeps these as own keys; merged or spread later they could reach a prototype. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
 
+/** A multipart file part as sent: its file name and declared media type (the bytes are the arg's value). */
+export interface PartInfo {
+  name: string | null;
+  contentType: string | null;
+}
+
+/** What a body carried: the args, extra top-level keys, and for multipart the file parts' names and types. */
 export interface ArgsBody {
   args: Record<string, unknown>;
   rest: Record<string, unknown>;
+  /** Binary args that came as file parts, by arg name (multipart only). */
+  parts: Record<string, PartInfo>;
+  /** The optional `input_preview` file part of a job submission (kept apart from the args). */
+  preview: { bytes: Buffer; contentType: string | null } | null;
   /** Args that came from multipart text fields: strings whatever the tool's schema says. */
   textFields: string[];
 }
@@ -35,6 +46,8 @@ async function readMultipart(request: FastifyRequest): Promise<ArgsBody> {
   {
     const args: Record<string, unknown> = {};
     const rest: Record<string, unknown> = {};
+    const parts: Record<string, PartInfo> = {};
+    let preview: ArgsBody['preview'] = null;
     const textFields: string[] = [];
     let jsonArgs: Record<string, unknown> = {};
     for await (const part of request.parts()) {
@@ -48,8 +61,11 @@ async function readMultipart(request: FastifyRequest): Promise<ArgsBody> {
       if (FORBIDDEN_KEYS.has(name)) {
         throw new BastionError('BAD_REQUEST', `the multipart part name '${name}' is not allowed`);
       }
-      if (part.type === 'file') {
+      if (part.type === 'file' && part.fieldname === 'input_preview') {
+        preview = { bytes: await part.toBuffer(), contentType: part.mimetype || null };
+      } else if (part.type === 'file') {
         args[part.fieldname] = await part.toBuffer();
+        parts[part.fieldname] = { name: part.filename || null, contentType: part.mimetype || null };
       } else if (part.fieldname === 'args') {
         jsonArgs = parseArgsJson(String(part.value));
       } else if (['plugin', 'tool'].includes(part.fieldname)) {
@@ -59,24 +75,24 @@ async function readMultipart(request: FastifyRequest): Promise<ArgsBody> {
         textFields.push(part.fieldname);
       }
     }
-    return { args: { ...jsonArgs, ...args }, rest, textFields };
+    return { args: { ...jsonArgs, ...args }, rest, textFields, parts, preview };
   }
 }
 
 function readJson(request: FastifyRequest): ArgsBody {
   const body = request.body;
-  if (body === undefined || body === null) return { args: {}, rest: {}, textFields: [] };
+  if (body === undefined || body === null) return { args: {}, rest: {}, parts: {}, preview: null, textFields: [] };
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new BastionError('BAD_REQUEST', 'the body must be a JSON object like {"args": {...}}');
   }
   const { args, ...rest } = body as Record<string, unknown>;
-  if (args === undefined) return { args: {}, rest, textFields: [] };
+  if (args === undefined) return { args: {}, rest, parts: {}, preview: null, textFields: [] };
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     throw new BastionError('INVALID_INPUT', '"args" must be a JSON object', {
       details: [{ path: '/', message: 'must be object' }],
     });
   }
-  return { args: args as Record<string, unknown>, rest, textFields: [] };
+  return { args: args as Record<string, unknown>, rest, parts: {}, preview: null, textFields: [] };
 }
 
 function parseArgsJson(text: string): Record<string, unknown> {

@@ -1,12 +1,14 @@
 import type { EventEmitter } from 'node:events';
 import type {
   ClusterQueue,
+  JobInput,
   JobProgressPayload,
   JobRecord,
   JobStatus,
   JobStatusPayload,
   PartialResultPayload,
 } from '@bastion/protocol';
+import type { JobInputMeta } from './input.js';
 
 /** Job events for the realtime hub; in cluster mode they include jobs running on other nodes. */
 export interface JobEvents {
@@ -38,7 +40,13 @@ export interface JobBackend extends EventEmitter<JobEvents> {
   start(): void | Promise<void>;
   /** On shutdown: stop taking jobs, let running ones finish within the grace, then wind down the rest. */
   stop(): Promise<void>;
-  submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobRecord>;
+  /** `input`: file names and the client's preview, kept where the backend keeps inputs (ignored elsewhere). */
+  submit(plugin: string, tool: string, rawArgs: unknown, input?: JobInputMeta): Promise<JobRecord>;
+  /**
+   * What a job ran on (`GET /v1/jobs/:id/input`); null if the job is unknown. A backend without it keeps no
+   * inputs for reading back, and the route answers `kept: false`.
+   */
+  input?(id: string): Promise<JobInput | null>;
   get(id: string): Promise<JobRecord | null>;
   list(q: JobListQuery): Promise<JobPage>;
   /** Cancels a queued or running job wherever it runs; answers the job once it has stopped. */

@@ -39,6 +39,13 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; description: string; s
       ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 3,
+    description: 'what the job ran on: file names and types, the preview file',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN input_json TEXT;
+    `,
+  },
 ];
 
 /** Applies the migrations the database has not seen yet. Refuses a database newer than this code. */

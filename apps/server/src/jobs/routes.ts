@@ -1,10 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { type JobListResponse, type JobRecord, type JobStatus, type JobSubmitResponse } from '@bastion/protocol';
+import {
+  type JobInput,
+  type JobListResponse,
+  type JobRecord,
+  type JobStatus,
+  type JobSubmitResponse,
+} from '@bastion/protocol';
 import { readArgsBody } from '../api/body.js';
 import { coerceFormFields } from '../api/form-fields.js';
 import { jobListQuery, jobParams } from '../api/schemas.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobBackend } from './backend.js';
+import { jobInputMeta } from './input.js';
 
 /** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
 export function jobRoutes(
@@ -31,7 +38,7 @@ export function jobRoutes(
       }
       const schema = body.textFields.length ? inputSchema(plugin, tool) : undefined;
       const args = schema ? coerceFormFields(schema, body.args, body.textFields) : body.args;
-      const job = await jobs.submit(plugin, tool, args);
+      const job = await jobs.submit(plugin, tool, args, jobInputMeta(body));
       reply.code(202).header('location', `/v1/jobs/${job.job_id}`);
       return { job_id: job.job_id, status: 'queued' };
     },
@@ -59,6 +66,26 @@ export function jobRoutes(
       const job = await jobs.get(request.params.id);
       if (!job) throw new BastionError('JOB_NOT_FOUND', `no job '${request.params.id}'`);
       return job;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/jobs/:id/input',
+    {
+      config: { access: 'user' },
+      schema: {
+        summary: 'What a job ran on: its non-file arguments, its files (name, type, size) and the preview sent with it',
+        params: jobParams,
+      },
+    },
+    async (request): Promise<JobInput> => {
+      const id = request.params.id;
+      const input = jobs.input ? await jobs.input(id) : null;
+      if (input) return input;
+      const job = await jobs.get(id);
+      if (!job) throw new BastionError('JOB_NOT_FOUND', `no job '${id}'`);
+      // Only a backend that keeps no inputs gets here with a known job.
+      return { job_id: id, kept: false, args: null, files: [], preview: null };
     },
   );
 

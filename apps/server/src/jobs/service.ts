@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { JobRecord } from '@bastion/protocol';
+import type { JobInput, JobRecord } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import type { NodeIdentity } from '../cluster/identity.js';
@@ -8,6 +8,7 @@ import { BastionError } from '../errors/bastion-error.js';
 import { prepareArgs } from '../runner/args.js';
 import type { JobBackend, JobEvents, JobListQuery, JobPage } from './backend.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { JobInputMeta } from './input.js';
 import { applyProgress, BUSY_RETRY_MS } from './progress.js';
 import { JobStore } from './store.js';
 
@@ -112,7 +113,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
   }
 
   /** Validates and stores a job, then queues it. Throws coded errors (404, 400, 503) for bad submissions. */
-  async submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobRecord> {
+  async submit(plugin: string, tool: string, rawArgs: unknown, input?: JobInputMeta): Promise<JobRecord> {
     this.ctx.lifecycle.assertAccepting();
     if (this.#stopping) throw new BastionError('SHUTTING_DOWN', 'the server is stopping; submit the job again later');
     const info = this.ctx.runner.resolveTool(plugin, tool);
@@ -131,10 +132,15 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
         retryAfterS: 5,
       });
     }
-    const record = this.store.insert(randomUUID(), plugin, tool, args);
+    const record = this.store.insert(randomUUID(), plugin, tool, args, input);
     this.#emitStatus(record);
     this.#enqueue(plugin, record.job_id, true);
     return record;
+  }
+
+  /** What a job ran on; null if unknown. */
+  async input(id: string): Promise<JobInput | null> {
+    return this.store.input(id);
   }
 
   /** A job with its live progress; null if unknown. */

@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { ErrorCode, JobRecord, JobStatus } from '@bastion/protocol';
+import type { ErrorCode, JobInput, JobRecord, JobStatus } from '@bastion/protocol';
+import { inputFiles, type JobInputMeta } from './input.js';
 import { migrate } from './migrations.js';
 
 interface Row {
@@ -22,6 +23,14 @@ interface Row {
   finished_at: string | null;
   node: string | null;
   attempts: number;
+  input_json: string | null;
+}
+
+/** `input_json`: file part names and types, file sizes, and the preview file's name and type. */
+interface StoredInput {
+  parts: JobInputMeta['parts'];
+  sizes: Record<string, number>;
+  preview: { file: string; contentType: string } | null;
 }
 
 export interface StoredJob {
@@ -88,8 +97,8 @@ export class JobStore {
     migrate(this.#db);
     this.#stmts = {
       insert: this.#db.prepare(
-        `INSERT INTO jobs (id, plugin, tool, status, progress, stage, args_json, files_json, created_at)
-         VALUES (@id, @plugin, @tool, 'queued', 0, NULL, @args_json, @files_json, @created_at)`,
+        `INSERT INTO jobs (id, plugin, tool, status, progress, stage, args_json, files_json, input_json, created_at)
+         VALUES (@id, @plugin, @tool, 'queued', 0, NULL, @args_json, @files_json, @input_json, @created_at)`,
       ),
       get: this.#db.prepare<[string], Row>('SELECT * FROM jobs WHERE id = ?'),
       running: this.#db.prepare(
@@ -128,10 +137,20 @@ export class JobStore {
     return rows.map((r) => r.id);
   }
 
-  /** Stores a new queued job: writes its binary arguments as files, the rest as JSON. */
-  insert(id: string, plugin: string, tool: string, args: Record<string, unknown>): JobRecord {
+  /**
+   * Stores a new queued job: writes its binary arguments as files, the rest as JSON, and what the submission said
+   * about its input (file names, the client's preview) for `GET /v1/jobs/:id/input`.
+   */
+  insert(
+    id: string,
+    plugin: string,
+    tool: string,
+    args: Record<string, unknown>,
+    meta: JobInputMeta = { parts: {}, preview: null },
+  ): JobRecord {
     const json: Record<string, unknown> = {};
     const files: Record<string, string> = {};
+    const input: StoredInput = { parts: {}, sizes: {}, preview: null };
     let n = 0;
     for (const [key, value] of Object.entries(args)) {
       if (value instanceof Uint8Array) {
@@ -140,9 +159,17 @@ export class JobStore {
         const file = `input-${n++}.bin`;
         writeFileSync(path.join(dir, file), value);
         files[key] = file;
+        input.sizes[key] = value.byteLength;
+        if (meta.parts[key]) input.parts[key] = meta.parts[key];
       } else {
         json[key] = value;
       }
+    }
+    if (meta.preview) {
+      const dir = this.#jobDir(id);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'preview'), meta.preview.bytes);
+      input.preview = { file: 'preview', contentType: meta.preview.contentType };
     }
     try {
       this.#stmts.insert.run({
@@ -151,6 +178,7 @@ export class JobStore {
         tool,
         args_json: JSON.stringify(json),
         files_json: JSON.stringify(files),
+        input_json: JSON.stringify(input),
         created_at: nowIso(),
       });
     } catch (err) {
@@ -173,6 +201,29 @@ export class JobStore {
   get(id: string): JobRecord | null {
     const row = this.#stmts.get.get(id);
     return row ? toRecord(row) : null;
+  }
+
+  /** What the job ran on; null if unknown. Jobs stored before inputs were kept list their args and no files. */
+  input(id: string): JobInput | null {
+    const row = this.#stmts.get.get(id);
+    if (!row) return null;
+    const stored = row.input_json ? (JSON.parse(row.input_json) as StoredInput) : null;
+    let preview: string | null = null;
+    if (stored?.preview) {
+      try {
+        const bytes = readFileSync(path.join(this.#jobDir(id), stored.preview.file));
+        preview = `data:${stored.preview.contentType};base64,${bytes.toString('base64')}`;
+      } catch {
+        preview = null; // removed with the job's files
+      }
+    }
+    return {
+      job_id: id,
+      kept: true,
+      args: JSON.parse(row.args_json) as Record<string, unknown>,
+      files: inputFiles(stored?.sizes ?? {}, stored?.parts ?? {}),
+      preview,
+    };
   }
 
   /** queued → running; false if the job was not queued any more (e.g. cancelled meanwhile). */

@@ -32,6 +32,7 @@ const CONTRACT = [
   'POST /v1/jobs',
   'GET /v1/jobs',
   'GET /v1/jobs/{id}',
+  'GET /v1/jobs/{id}/input',
   'DELETE /v1/jobs/{id}',
   'GET /v1/cluster',
   'GET /v1/realtime',
@@ -275,6 +276,8 @@ describe('OpenAPI document', () => {
     }
     expect(status).toBe('succeeded');
     await call('GET /v1/jobs/{id}', '/v1/jobs/nope', { headers: USER });
+    expect((await call('GET /v1/jobs/{id}/input', `/v1/jobs/${id}/input`, { headers: USER })).status).toBe(200);
+    await call('GET /v1/jobs/{id}/input', '/v1/jobs/nope/input', { headers: USER });
     await call('GET /v1/jobs', '/v1/jobs?limit=1', { headers: USER });
     await call('GET /v1/jobs', '/v1/jobs?limit=0', { headers: USER });
     await call('GET /v1/jobs', '/v1/jobs?before=garbage', { headers: USER });

@@ -81,6 +81,10 @@ describe('cluster mode', () => {
       expect((await getJob(b.url, id)).status).toBe('succeeded');
       const list = await http<{ jobs: JobRecord[] }>(`${c.url}/v1/jobs?plugin=sleeper&status=succeeded`);
       expect(list.body.jobs.map((j) => j.job_id)).toContain(id);
+      // Cluster nodes keep no job inputs for reading back: GET /v1/jobs/:id/input says so instead of guessing.
+      const input = await http(`${b.url}/v1/jobs/${id}/input`);
+      expect(input.status).toBe(200);
+      expect(input.body).toEqual({ job_id: id, kept: false, args: null, files: [], preview: null });
     } finally {
       ws.close();
     }

@@ -2,6 +2,7 @@ import type {
   ClusterResponse,
   ErrorBody,
   HealthRecord,
+  JobInput,
   JobListResponse,
   JobRecord,
   JobStatus,
@@ -112,7 +113,7 @@ export interface CallInput {
   files: Record<string, File>;
 }
 
-function toForm(input: CallInput, extra: Record<string, string> = {}): FormData | null {
+function toForm(input: CallInput, extra: Record<string, string> = {}, preview: Blob | null = null): FormData | null {
   const names = Object.keys(input.files);
   if (names.length === 0) return null;
   const form = new FormData();
@@ -122,6 +123,7 @@ function toForm(input: CallInput, extra: Record<string, string> = {}): FormData 
     const file = input.files[name]!;
     form.append(name, file, file.name);
   }
+  if (preview) form.append('input_preview', preview, 'preview.jpg');
   return form;
 }
 
@@ -133,8 +135,14 @@ export function runTool(plugin: string, tool: string, input: CallInput, signal?:
     : request<RunResponse>('POST', path, { json: { args: input.args }, signal });
 }
 
-export function submitJob(plugin: string, tool: string, input: CallInput): Promise<JobSubmitResponse> {
-  const form = toForm(input, { plugin, tool });
+/** Submits a job; `preview` (a small JPEG of the input) is kept with it for `GET /v1/jobs/:id/input`. */
+export function submitJob(
+  plugin: string,
+  tool: string,
+  input: CallInput,
+  preview: Blob | null = null,
+): Promise<JobSubmitResponse> {
+  const form = toForm(input, { plugin, tool }, preview);
   return form
     ? request<JobSubmitResponse>('POST', '/v1/jobs', { form })
     : request<JobSubmitResponse>('POST', '/v1/jobs', { json: { plugin, tool, args: input.args } });
@@ -159,6 +167,9 @@ export function listJobs(q: JobQuery = {}, signal?: AbortSignal): Promise<JobLis
 
 export const getJob = (id: string, signal?: AbortSignal) =>
   request<JobRecord>('GET', `/v1/jobs/${enc(id)}`, { signal });
+
+export const getJobInput = (id: string, signal?: AbortSignal) =>
+  request<JobInput>('GET', `/v1/jobs/${enc(id)}/input`, { signal });
 
 export const cancelJob = (id: string) => request<JobRecord>('DELETE', `/v1/jobs/${enc(id)}`);
 

@@ -19,8 +19,12 @@ interface Props {
  * `role="alert"` makes screen readers announce it when it appears.
  */
 export function ErrorNotice({ error, title, onDismiss }: Props) {
-  const hint = errorHint(error.code);
   const lines = detailLines(error.details);
+  // "Fix each listed field" only makes sense when fields are listed; a plugin's InputError lists none.
+  const hint =
+    error.code === 'INVALID_INPUT' && lines.length === 0
+      ? 'The tool refused an argument; the message above says which. Fix it in the form and run again.'
+      : errorHint(error.code);
   return (
     <div className="notice notice-error" role="alert" data-code={error.code}>
       <div className="notice-head">

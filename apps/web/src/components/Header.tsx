@@ -1,4 +1,5 @@
 import type { ConnectionState } from '../api/realtime';
+import { useLiveness } from '../hooks/useLiveness';
 import { useRealtimeSnapshot } from '../hooks/useRealtime';
 import type { Route } from '../lib/route';
 import { KeyControl } from './KeyControl';
@@ -20,22 +21,27 @@ const CONN_LABEL: Record<ConnectionState, string> = {
 const CONN_TITLE: Record<ConnectionState, string> = {
   connecting: 'Opening the live-updates connection',
   open: 'Receiving live updates over WebSocket',
-  reconnecting: 'Live updates dropped; reconnecting. Pages refresh every few seconds meanwhile',
+  reconnecting: 'Live updates dropped; the server answers, reconnecting',
   closed: 'No live connection; pages refresh every few seconds',
 };
 
 /** The realtime connection's state, announced politely when it changes. */
 export function ConnectionIndicator() {
   const snap = useRealtimeSnapshot();
+  const { reach } = useLiveness();
   const conn = snap.state;
-  const retry =
-    conn === 'reconnecting' && snap.retryInMs !== null ? ` (retry in ${Math.ceil(snap.retryInMs / 1000)} s)` : '';
+  const down = reach === 'down' && conn !== 'open';
   return (
-    <span className="live" data-conn={conn} title={CONN_TITLE[conn]} role="status" data-testid="connection">
+    <span
+      className="live"
+      data-conn={down ? 'down' : conn}
+      title={down ? 'The server does not answer; checking every second' : CONN_TITLE[conn]}
+      role="status"
+      data-testid="connection"
+    >
       <span className="live-dot" aria-hidden="true" />
       <span className="sr-only">Live updates: </span>
-      <span className="live-label">{CONN_LABEL[conn]}</span>
-      <span className="sr-only">{retry}</span>
+      <span className="live-label">{down ? 'Server unreachable' : CONN_LABEL[conn]}</span>
     </span>
   );
 }

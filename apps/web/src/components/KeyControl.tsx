@@ -16,6 +16,7 @@ export function KeyControl() {
   const [needed, setNeeded] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const root = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
 
   useEffect(() => onApiKeyChange(setKey), []);
   useEffect(() => {
@@ -35,7 +36,12 @@ export function KeyControl() {
     if (!open) return;
     setDraft(getApiKey());
     input.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    // Escape closes the popover and gives focus back to the button that opened it.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
     const onClick = (e: MouseEvent) => {
       if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
     };
@@ -51,11 +57,13 @@ export function KeyControl() {
     setApiKey(value);
     setNeeded(null);
     setOpen(false);
+    button.current?.focus();
   };
 
   return (
     <div className="key-control" ref={root}>
       <button
+        ref={button}
         type="button"
         className={`icon-btn${needed ? ' attention' : ''}`}
         aria-haspopup="dialog"

@@ -3,7 +3,7 @@ import { useRestart } from '../hooks/useRestart';
 import { errorHint } from '../lib/errors';
 import { formatCount, formatDuration, formatMb, formatMs, timeAgo } from '../lib/format';
 import { hrefOf } from '../lib/route';
-import { isAvailable } from '../lib/states';
+import { PLAIN_STATE, isAvailable } from '../lib/states';
 import { ErrorNotice } from './ErrorNotice';
 import { StateBadge } from './StateBadge';
 
@@ -21,16 +21,24 @@ interface Props {
   onChanged: () => void;
   /** Cluster mode: on how many of the nodes the plugin is available. */
   nodes?: { available: number; total: number } | null;
+  /** The server does not answer: the card shows the last known state, greyed, with every action off. */
+  offline?: { lastSeen: string } | null;
 }
 
 /** One plugin's health: state, actionable reason, counters, latency, memory, uptime, isolation, restart. */
-export function PluginCard({ plugin: p, onChanged, nodes = null }: Props) {
-  const { restarting, error, restart, dismiss } = useRestart(p.name, onChanged);
+export function PluginCard({ plugin: p, onChanged, nodes = null, offline = null }: Props) {
+  const { restarting, error, outcome, restart, dismiss } = useRestart(p.name, onChanged);
   const down = p.state === 'FAILED' || p.state === 'UNAVAILABLE';
   const hint = errorHint(p.reason_code);
+  const usable = isAvailable(p.state) && !offline;
 
   return (
-    <article className="card plugin-card" data-state={p.state} aria-labelledby={`plugin-${p.name}`}>
+    <article
+      className={`card plugin-card${offline ? ' stale' : ''}`}
+      data-state={p.state}
+      data-stale={offline ? 'true' : undefined}
+      aria-labelledby={`plugin-${p.name}`}
+    >
       <header className="plugin-head">
         <div className="plugin-title">
           <h2 id={`plugin-${p.name}`}>
@@ -38,7 +46,15 @@ export function PluginCard({ plugin: p, onChanged, nodes = null }: Props) {
           </h2>
           {p.version ? <span className="muted small">v{p.version}</span> : null}
         </div>
-        <StateBadge state={p.state} />
+        {offline ? (
+          <span className="badge badge-stale" data-testid="last-seen" title="The server is not answering">
+            <span className="badge-dot" aria-hidden="true" />
+            <span className="badge-word">{offline.lastSeen}</span>
+            <span className="badge-detail">was {p.state}</span>
+          </span>
+        ) : (
+          <StateBadge state={p.state} />
+        )}
       </header>
       {p.description ? <p className="plugin-desc">{p.description}</p> : null}
 
@@ -88,7 +104,7 @@ export function PluginCard({ plugin: p, onChanged, nodes = null }: Props) {
       {p.tools.length > 0 ? (
         <div className="tools" aria-label="Tools">
           {p.tools.map((t) =>
-            isAvailable(p.state) ? (
+            usable ? (
               <a key={t} className="tool-chip" href={hrefOf({ page: 'run', plugin: p.name, tool: t })}>
                 {t}
               </a>
@@ -102,13 +118,19 @@ export function PluginCard({ plugin: p, onChanged, nodes = null }: Props) {
       ) : null}
 
       {error ? <ErrorNotice error={error} title="Restart failed" onDismiss={dismiss} /> : null}
+      {outcome && !restarting ? (
+        <p className="restart-outcome small" role="status" data-state={outcome.state}>
+          Restarted: {isAvailable(outcome.state) ? 'ready again' : `still ${PLAIN_STATE[outcome.state].word}`} (
+          {outcome.state}){!isAvailable(outcome.state) && p.reason_code ? `, ${p.reason_code}` : ''}.
+        </p>
+      ) : null}
 
       <footer className="plugin-actions">
         <button
           type="button"
           className={`btn ${down ? 'btn-primary' : 'btn-secondary'}`}
           onClick={() => void restart()}
-          disabled={restarting}
+          disabled={restarting || Boolean(offline)}
           aria-label={`Restart ${p.name}`}
         >
           {restarting ? 'Restarting…' : 'Restart'}
@@ -120,7 +142,7 @@ export function PluginCard({ plugin: p, onChanged, nodes = null }: Props) {
         >
           Details
         </a>
-        {isAvailable(p.state) && p.tools[0] ? (
+        {usable && p.tools[0] ? (
           <a className="btn btn-ghost" href={hrefOf({ page: 'run', plugin: p.name, tool: p.tools[0] })}>
             Run a tool →
           </a>

@@ -1,18 +1,22 @@
-import { useCallback, useId, useMemo, useState } from 'react';
+import { useCallback, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import {
   colorFor,
   colorKey,
+  countOf,
   defaultVisibleGroups,
   extractBoxes,
   extractTimedBoxes,
   type LabeledBox,
 } from '../lib/boxes';
+import type { MadeRequest } from '../lib/export';
 import { formatMs } from '../lib/format';
 import { humanize } from '../lib/schema-form';
 import { boxKey } from './BoxLayer';
 import { JsonView } from './JsonView';
 import { BlankWithBoxes, ImageWithBoxes } from './MediaWithBoxes';
+import { TakeAway } from './TakeAway';
 import { VideoResult } from './VideoResult';
+import { Zoomable } from './Zoomable';
 
 export interface ResultMedia {
   url: string;
@@ -25,6 +29,14 @@ interface Props {
   executionTimeMs?: number | null;
   media?: ResultMedia | null;
   title?: string;
+  /** The request the result came from (for "Copy as"); null when unknown, e.g. a job opened later. */
+  request?: MadeRequest | null;
+  /**
+   * The tool's own minimum score argument and the value it ran with: below it the server returned nothing, so
+   * the slider offers to run the tool again at the lower value.
+   */
+  serverMinScore?: { arg: string; value: number } | null;
+  onRerun?: ((args: Record<string, unknown>) => void) | null;
 }
 
 const MAX_CHIPS = 60;
@@ -79,7 +91,15 @@ const SCORE_STEP = 0.05;
  * toggles, labels, track trails, minimum score) filter what is drawn and listed on the client, without running
  * the tool again.
  */
-export function ResultView({ result, executionTimeMs, media, title = 'Result' }: Props) {
+export function ResultView({
+  result,
+  executionTimeMs,
+  media,
+  title = 'Result',
+  request = null,
+  serverMinScore = null,
+  onRerun = null,
+}: Props) {
   const set = useMemo(() => extractBoxes(result), [result]);
   const timed = useMemo(() => extractTimedBoxes(result), [result]);
   const timedGroups = useMemo(() => {
@@ -98,9 +118,12 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
   const [visibleChoice, setVisible] = useState<string[] | null>(null);
   const visible = visibleChoice ?? defaults;
   const [labelsChoice, setLabels] = useState<boolean | null>(null);
-  const labels = labelsChoice ?? (allBoxes.length <= 40 && !set.groups.includes('words'));
+  // Track ids are what tells tracks apart: on by default for videos (a frame holds few boxes); on for up to 40
+  // boxes of an image; off for OCR words (the text is in the chips below).
+  const labels = labelsChoice ?? (isVideo || (allBoxes.length <= 40 && !set.groups.includes('words')));
   const [trails, setTrails] = useState(true);
-  const [minScore, setMinScore] = useState(0);
+  // Where the tool itself stopped: lower values only mean something after running it again.
+  const [minScore, setMinScore] = useState(() => serverMinScore?.value ?? 0);
   const [highlight, setHighlight] = useState<string | null>(null);
   const idBase = useId();
   const scored = allBoxes.some((b) => b.score !== null);
@@ -110,7 +133,28 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
   );
   const shown = set.boxes.filter(keep);
   const hasVisual = set.boxes.length > 0 || isVideo;
-  const countIn = (g: string) => allBoxes.filter((b) => b.group === g).length;
+  const countIn = (g: string) => countOf(allBoxes.filter((b) => b.group === g));
+  const [activeChip, setActiveChip] = useState(0);
+  const chips = useRef<HTMLUListElement>(null);
+  const below = serverMinScore !== null && minScore < serverMinScore.value - 1e-9;
+
+  /** The found items are one tab stop; arrow keys, Home and End move between them (a roving tabindex). */
+  const onChipKey = (e: KeyboardEvent<HTMLUListElement>) => {
+    const n = Math.min(shown.length, MAX_CHIPS);
+    const moves: Record<string, number> = {
+      ArrowRight: activeChip + 1,
+      ArrowDown: activeChip + 1,
+      ArrowLeft: activeChip - 1,
+      ArrowUp: activeChip - 1,
+      Home: 0,
+      End: n - 1,
+    };
+    if (!(e.key in moves) || n === 0) return;
+    e.preventDefault();
+    const next = Math.max(0, Math.min(n - 1, moves[e.key]!));
+    setActiveChip(next);
+    chips.current?.querySelectorAll<HTMLElement>('[data-chip]')[next]?.focus();
+  };
 
   const toggle = (g: string) => setVisible(visible.includes(g) ? visible.filter((x) => x !== g) : [...visible, g]);
 
@@ -165,6 +209,20 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
               <output htmlFor={`${idBase}-score`} className="mono small">
                 ≥ {Math.round(minScore * 100)}%
               </output>
+              {below && serverMinScore ? (
+                <span className="rerun small" data-testid="below-server-min">
+                  The tool only returned scores ≥ {Math.round(serverMinScore.value * 100)}%.
+                  {onRerun ? (
+                    <button
+                      type="button"
+                      className="btn btn-small btn-secondary"
+                      onClick={() => onRerun({ [serverMinScore.arg]: Math.round(minScore * 100) / 100 })}
+                    >
+                      Run again at ≥ {Math.round(minScore * 100)}%
+                    </button>
+                  ) : null}
+                </span>
+              ) : null}
             </div>
           ) : null}
           {!isVideo ? (
@@ -176,15 +234,17 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
       ) : null}
 
       {media?.kind === 'image' && set.boxes.length > 0 ? (
-        <ImageWithBoxes
-          src={media.url}
-          alt={`${media.name} with ${shown.length} boxes`}
-          boxes={shown}
-          width={set.width}
-          height={set.height}
-          showLabels={labels}
-          highlight={highlight}
-        />
+        <Zoomable label="Result image">
+          <ImageWithBoxes
+            src={media.url}
+            alt={`${media.name} with ${shown.length} boxes`}
+            boxes={shown}
+            width={set.width}
+            height={set.height}
+            showLabels={labels}
+            highlight={highlight}
+          />
+        </Zoomable>
       ) : null}
       {isVideo && timed ? (
         <VideoResult
@@ -197,20 +257,41 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
           keep={keep}
         />
       ) : null}
-      {!media && !isVideo && set.boxes.length > 0 ? (
-        <BlankWithBoxes boxes={shown} width={set.width} height={set.height} showLabels={labels} highlight={highlight} />
+      {media?.kind !== 'image' && !isVideo && set.boxes.length > 0 ? (
+        <>
+          <p className="muted small" data-testid="no-input">
+            The input image is not available here, so the boxes are drawn on a blank canvas of its size.
+          </p>
+          <BlankWithBoxes
+            boxes={shown}
+            width={set.width}
+            height={set.height}
+            showLabels={labels}
+            highlight={highlight}
+          />
+        </>
       ) : null}
 
       {shown.length > 0 ? (
-        <ul className="found" aria-label="Found items">
-          {shown.slice(0, MAX_CHIPS).map((b) => (
+        <ul
+          className="found"
+          aria-label="Found items"
+          title="Arrow keys move between items"
+          ref={chips}
+          onKeyDown={onChipKey}
+        >
+          {shown.slice(0, MAX_CHIPS).map((b, i) => (
             <li
               key={boxKey(b)}
               className="found-item"
-              tabIndex={0}
+              data-chip=""
+              tabIndex={i === Math.min(activeChip, Math.min(shown.length, MAX_CHIPS) - 1) ? 0 : -1}
               onMouseEnter={() => setHighlight(boxKey(b))}
               onMouseLeave={() => setHighlight(null)}
-              onFocus={() => setHighlight(boxKey(b))}
+              onFocus={() => {
+                setHighlight(boxKey(b));
+                setActiveChip(i);
+              }}
               onBlur={() => setHighlight(null)}
             >
               <span className="swatch" style={{ background: colorFor(colorKey(b)) }} aria-hidden="true" />
@@ -222,6 +303,14 @@ export function ResultView({ result, executionTimeMs, media, title = 'Result' }:
         </ul>
       ) : null}
 
+      <TakeAway
+        result={result}
+        boxes={isVideo ? [] : shown}
+        set={set}
+        frames={timed?.frames ?? null}
+        media={media ?? null}
+        request={request}
+      />
       <Scalars result={result} />
       <JsonView value={result} title="Raw JSON" open={!hasVisual && JSON.stringify(result ?? null).length < 2000} />
     </div>

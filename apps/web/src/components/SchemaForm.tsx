@@ -10,6 +10,8 @@ interface Props {
   errors: Record<string, string>;
   disabled?: boolean;
   onChange: (name: string, value: FormValue) => void;
+  /** Set: file fields take several files at once (each is run on its own). */
+  onFiles?: (name: string, files: File[]) => void;
 }
 
 function FieldInput({
@@ -20,6 +22,7 @@ function FieldInput({
   describedBy,
   disabled,
   onChange,
+  onFiles,
 }: {
   f: FormField;
   id: string;
@@ -28,6 +31,7 @@ function FieldInput({
   describedBy: string | undefined;
   disabled: boolean | undefined;
   onChange: (v: FormValue) => void;
+  onFiles: ((files: File[]) => void) | undefined;
 }) {
   const common = {
     id,
@@ -49,7 +53,9 @@ function FieldInput({
           disabled={disabled}
           invalid={invalid}
           describedBy={describedBy}
+          multiple={Boolean(onFiles)}
           onChange={onChange}
+          onFiles={onFiles}
         />
       );
     case 'boolean':
@@ -161,7 +167,7 @@ function Description({ text }: { text: string }) {
 }
 
 /** The form of a tool's input schema (fields from lib/schema-form). */
-export function SchemaForm({ idPrefix, fields, values, errors, disabled, onChange }: Props) {
+export function SchemaForm({ idPrefix, fields, values, errors, disabled, onChange, onFiles }: Props) {
   return (
     <div className="fields">
       {fields.map((f) => {
@@ -194,6 +200,7 @@ export function SchemaForm({ idPrefix, fields, values, errors, disabled, onChang
               describedBy={describedBy}
               disabled={disabled}
               onChange={(v) => onChange(f.name, v)}
+              onFiles={onFiles ? (files) => onFiles(f.name, files) : undefined}
             />
             {f.description || range ? (
               <p id={descId} className="field-desc">

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { listPlugins, toApiError, type ApiError } from '../api/client';
 import { onApiKeyChange } from '../api/settings';
 import { useInterval } from './useInterval';
+import { useLiveness } from './useLiveness';
 import { useRealtime, useRealtimeState } from './useRealtime';
 
 export interface PluginsState {
@@ -62,7 +63,15 @@ export function usePlugins(): PluginsState {
     debounce.current = setTimeout(refresh, 400);
   });
 
-  useInterval(refresh, live ? 15_000 : 5_000);
+  // The server answers again after a gap: fetch at once rather than at the next poll.
+  const reach = useLiveness().reach;
+  const wasReach = useRef(reach);
+  useEffect(() => {
+    if (reach === 'up' && wasReach.current !== 'up') refresh();
+    wasReach.current = reach;
+  }, [reach, refresh]);
+
+  useInterval(refresh, reach === 'down' ? null : live ? 15_000 : 5_000);
 
   return { plugins, error, refresh, live };
 }

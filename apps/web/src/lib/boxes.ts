@@ -155,15 +155,72 @@ export function frameAt(frames: TimedFrame[], t: number): TimedFrame | null {
   return best ?? frames[0] ?? null;
 }
 
-/** A stable, readable colour per label (or track id). */
-export function colorFor(key: string): string {
+/**
+ * Twenty colours people tell apart at a glance (after Kelly and Glasbey), most distinct first: consecutive track
+ * ids never share a colour, and ids 20 apart are the first to repeat.
+ */
+export const PALETTE = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#bfef45',
+  '#ffe119',
+  '#469990',
+  '#9a6324',
+  '#800000',
+  '#000075',
+  '#fabed4',
+  '#aaffc3',
+  '#808000',
+  '#dcbeff',
+  '#ffd8b1',
+  '#a9a9a9',
+  '#fffac8',
+] as const;
+
+function hashOf(key: string): number {
   let h = 2166136261;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 16777619);
   }
-  const hue = (h >>> 0) % 360;
-  return `hsl(${hue} 85% 55%)`;
+  return h >>> 0;
+}
+
+/** A stable colour per label or track: a numeric track id picks the palette in order, anything else by hash. */
+export function colorFor(key: string): string {
+  const track = /^track:(\d+)$/.exec(key);
+  const i = track ? Number(track[1]) : hashOf(key);
+  return PALETTE[i % PALETTE.length]!;
+}
+
+/** Black or white text, whichever reads better on a `#rrggbb` background (WCAG relative luminance). */
+export function textOn(background: string): '#0b0d12' | '#ffffff' {
+  const m = /^#([0-9a-f]{6})$/i.exec(background);
+  if (!m) return '#0b0d12';
+  const n = parseInt(m[1]!, 16);
+  const lin = (c: number) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * lin((n >> 16) & 255) + 0.7152 * lin((n >> 8) & 255) + 0.0722 * lin(n & 255);
+  // Contrast with black is (l + 0.05) / 0.05, with white 1.05 / (l + 0.05): pick the larger.
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#0b0d12' : '#ffffff';
+}
+
+/** How many distinct things a group's boxes show: tracks count once however many frames they appear in. */
+export function countOf(boxes: readonly LabeledBox[]): number {
+  const tracks = new Set<string | number>();
+  let untracked = 0;
+  for (const b of boxes) {
+    if (b.trackId === null) untracked++;
+    else tracks.add(b.trackId);
+  }
+  return tracks.size + untracked;
 }
 
 /** The key a box is coloured by: its track, else its label without scores or numbers. */

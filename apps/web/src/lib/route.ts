@@ -44,3 +44,17 @@ export function hrefOf(route: Route): string {
       return route.plugin ? `#/plugins/${e(route.plugin)}` : '#/plugins';
   }
 }
+
+/** The browser tab's title for a route: the page first, so tabs of several pages can be told apart. */
+export function pageTitle(route: Route): string {
+  switch (route.page) {
+    case 'run':
+      return `${route.plugin ? `Run ${route.plugin}${route.tool ? ` / ${route.tool}` : ''}` : 'Run a tool'} · Bastion`;
+    case 'jobs':
+      return `${route.jobId ? `Job ${route.jobId.slice(0, 8)}` : 'Jobs'} · Bastion`;
+    case 'camera':
+      return 'Live camera · Bastion';
+    default:
+      return `${route.plugin ? `Plugin ${route.plugin}` : 'Plugins'} · Bastion`;
+  }
+}

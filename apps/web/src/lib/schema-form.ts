@@ -2,7 +2,7 @@
  * Turns a tool's input JSON Schema into form fields, and form values back into call arguments. Pure: the React
  * form (components/SchemaForm.tsx) only renders what this decides.
  */
-import { IMAGE_ACCEPT } from './media';
+import { IMAGE_ACCEPT, acceptFromDescription } from './media';
 
 export type FieldKind =
   'string' | 'text' | 'number' | 'integer' | 'boolean' | 'enum' | 'string-array' | 'binary' | 'json';
@@ -50,7 +50,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** `session_id` → `Session id`, `minScore` → `Min score`. */
+/** Argument names that are abbreviations nobody reads as words. */
+const ABBREVIATIONS: Record<string, string> = {
+  psm: 'Page segmentation mode (psm)',
+  fps: 'Frames per second',
+  iou: 'Overlap threshold (IoU)',
+  nms: 'Overlap suppression (NMS)',
+};
+
 export function humanize(name: string): string {
+  const lower = name.toLowerCase();
+  if (Object.hasOwn(ABBREVIATIONS, lower)) return ABBREVIATIONS[lower]!;
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
@@ -78,7 +88,7 @@ function mediaOf(name: string, schema: Record<string, unknown>): { accept: strin
     return { accept: declared ?? 'video/*,image/gif', media: 'video' };
   }
   if (declared?.startsWith('image/') || /\b(image|frame|photo|picture)\b/.test(text)) {
-    return { accept: declared ?? IMAGE_ACCEPT, media: 'image' };
+    return { accept: declared ?? acceptFromDescription(text) ?? IMAGE_ACCEPT, media: 'image' };
   }
   if (/\bvideo\b/.test(text)) return { accept: 'video/*,image/gif', media: 'video' };
   return { accept: declared, media: 'other' };

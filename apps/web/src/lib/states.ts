@@ -28,3 +28,11 @@ export function isAvailable(state: PluginState): boolean {
 export function isPluginState(s: string): s is PluginState {
   return Object.hasOwn(PLAIN_STATE, s);
 }
+
+/**
+ * UNAVAILABLE because of how this machine is set up on purpose (no GPU for a GPU plugin, disabled in the config):
+ * nothing to fix, so it does not count as needing attention.
+ */
+export function isUnavailableByDesign(p: { state: PluginState; reason_code: string | null }): boolean {
+  return p.state === 'UNAVAILABLE' && (p.reason_code === 'GPU_UNAVAILABLE' || p.reason_code === 'DISABLED');
+}

@@ -64,6 +64,21 @@ function cameraError(err: unknown): ErrorLike {
 
 type Snapshot = ReturnType<StreamStats['snapshot']>;
 
+/**
+ * The tool, not the FPS setting, sets the pace: results come back clearly slower than asked, because each one
+ * takes longer than the interval between frames.
+ */
+/** Results per second the tool manages: the measured rate, or one per latency before there is a rate. */
+export function toolRate(s: Pick<Snapshot, 'fps' | 'latencyMs'>): number {
+  if (s.fps > 0) return s.fps;
+  return s.latencyMs ? 1000 / s.latencyMs : 0;
+}
+
+export function limitedByTool(s: Pick<Snapshot, 'fps' | 'latencyMs' | 'sent'>, requestedFps: number): boolean {
+  if (s.sent < 3 || s.latencyMs === null) return false;
+  return s.fps < requestedFps * 0.8 && s.latencyMs > 1000 / requestedFps;
+}
+
 function StreamArgs({
   target,
   onArgs,
@@ -116,6 +131,13 @@ export function CameraPage({ data }: { data: PluginsState }) {
   const [error, setError] = useState<ErrorLike | null>(null);
   const [streamError, setStreamError] = useState<ErrorLike | null>(null);
   const [boxes, setBoxes] = useState<BoxSet | null>(null);
+  // When the frame the shown boxes were computed from was captured (performance.now()), and how old that is.
+  const [overlayAt, setOverlayAt] = useState<number | null>(null);
+  const [overlayAge, setOverlayAge] = useState<number | null>(null);
+  const overlayAtRef = useRef<number | null>(null);
+  const [hold, setHold] = useState(true);
+  const heldCanvas = useRef<HTMLCanvasElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
   const [frameSize, setFrameSize] = useState<{ w: number; h: number } | null>(null);
   const [last, setLast] = useState<unknown>(null);
   const [stats, setStats] = useState<Snapshot | null>(null);
@@ -186,6 +208,8 @@ export function CameraPage({ data }: { data: PluginsState }) {
     if (used && !device) setDeviceId(used);
 
     const st = new StreamStats();
+    // Copies of the frames sent and not yet answered: a result is drawn over the frame it was computed from.
+    const sentFrames = new Map<number, { image: HTMLCanvasElement; at: number }>();
     let frameId = 0;
     let lastSent = 0;
     let raf = 0;
@@ -194,6 +218,20 @@ export function CameraPage({ data }: { data: PluginsState }) {
       const now = performance.now();
       if (e.type === 'result') {
         st.onAnswer(e.payload.frame_id, now, e.payload.execution_time_ms, e.payload.dropped);
+        const id = Number(e.payload.frame_id);
+        const frame = sentFrames.get(id);
+        for (const k of [...sentFrames.keys()]) if (k <= id) sentFrames.delete(k);
+        if (frame) {
+          const out = heldCanvas.current;
+          if (out) {
+            out.width = frame.image.width;
+            out.height = frame.image.height;
+            out.getContext('2d')?.drawImage(frame.image, 0, 0);
+          }
+          overlayAtRef.current = frame.at;
+          setOverlayAt(frame.at);
+          setOverlayAge(now - frame.at);
+        }
         setBoxes(extractBoxes(e.payload.result));
         setLast(e.payload.result);
         setStreamError(null);
@@ -234,6 +272,13 @@ export function CameraPage({ data }: { data: PluginsState }) {
         c.getContext('2d')?.drawImage(v, 0, 0, w, h);
         const dataUrl = c.toDataURL('image/jpeg', 0.7);
         frameId++;
+        const copy = document.createElement('canvas');
+        copy.width = w;
+        copy.height = h;
+        copy.getContext('2d')?.drawImage(c, 0, 0);
+        sentFrames.set(frameId, { image: copy, at: now });
+        // The server answers the newest waiting frame: older ones beyond a few will never come back.
+        for (const k of [...sentFrames.keys()]) if (sentFrames.size > 4) sentFrames.delete(k);
         st.onSent(frameId, now);
         conn.sendFrame(frameId, dataUrl, built.args);
         lastSent = now;
@@ -241,7 +286,12 @@ export function CameraPage({ data }: { data: PluginsState }) {
       raf = requestAnimationFrame(tick);
     };
     raf = requestAnimationFrame(tick);
-    const statsTimer = setInterval(() => setStats(st.snapshot(performance.now())), 500);
+    const statsTimer = setInterval(() => {
+      const now = performance.now();
+      setStats(st.snapshot(now));
+      const at = overlayAtRef.current;
+      setOverlayAge(at === null ? null : now - at);
+    }, 250);
 
     stop.current = () => {
       if (closed) return;
@@ -252,8 +302,14 @@ export function CameraPage({ data }: { data: PluginsState }) {
       conn.close();
       for (const track of media.getTracks()) track.stop();
       v.srcObject = null;
+      sentFrames.clear();
       setRunning(false);
       setBoxes(null);
+      // Stopped: the numbers describe no stream any more.
+      setStats(null);
+      overlayAtRef.current = null;
+      setOverlayAt(null);
+      setOverlayAge(null);
     };
     setRunning(true);
     setStarting(false);
@@ -359,21 +415,36 @@ export function CameraPage({ data }: { data: PluginsState }) {
                 </output>
               </div>
               <p className="field-desc">At most this many frames go to the tool each second.</p>
+              {running && stats && limitedByTool(stats, fps) ? (
+                <p className="field-desc limited" data-testid="limited-by-tool">
+                  Limited by the tool: about {stats.fps.toFixed(1)} results/s, each taking {formatMs(stats.latencyMs)} —
+                  a higher setting sends no more.
+                </p>
+              ) : null}
             </div>
             <fieldset className="cam-args" disabled={running}>
               <legend className="sr-only">Arguments sent with each frame</legend>
               <StreamArgs key={key} target={target} onArgs={(b) => (buildRef.current = b)} />
             </fieldset>
             <div className="row gap-s">
-              {running ? (
-                <button type="button" className="btn btn-danger" onClick={() => stop.current()}>
-                  Stop camera
-                </button>
-              ) : (
-                <button type="button" className="btn btn-primary" onClick={() => begin()} disabled={starting}>
-                  {starting ? 'Starting…' : 'Start camera'}
-                </button>
-              )}
+              {/* One button for both, so keyboard focus stays on it (Space starts, Space stops). */}
+              <button
+                ref={toggle}
+                type="button"
+                className={`btn ${running ? 'btn-danger' : 'btn-primary'}`}
+                aria-disabled={starting || undefined}
+                onClick={() => {
+                  if (starting) return;
+                  if (running) stop.current();
+                  else begin();
+                }}
+              >
+                {running ? 'Stop camera' : starting ? 'Starting…' : 'Start camera'}
+              </button>
+              <label className="toggle">
+                <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} />
+                Show boxes on the frame they were found in
+              </label>
             </div>
             {error ? <ErrorNotice error={error} onDismiss={() => setError(null)} /> : null}
             {streamError ? (
@@ -387,8 +458,20 @@ export function CameraPage({ data }: { data: PluginsState }) {
               style={{ aspectRatio: frameSize ? `${frameSize.w} / ${frameSize.h}` : '16 / 9' }}
             >
               <video ref={video} muted playsInline aria-label="Camera preview" />
+              <canvas
+                ref={heldCanvas}
+                className="held-frame"
+                hidden={!(running && hold && overlayAt !== null)}
+                aria-label="The frame the boxes were found in"
+                role="img"
+              />
               {running && boxes && frameSize ? (
                 <BoxLayer boxes={boxes.boxes} width={boxes.width ?? frameSize.w} height={boxes.height ?? frameSize.h} />
+              ) : null}
+              {running && overlayAge !== null ? (
+                <span className="overlay-age" data-testid="overlay-age" data-age-ms={Math.round(overlayAge)}>
+                  {hold ? 'Frame analysed' : 'Boxes are from a frame'} {formatMs(overlayAge)} ago
+                </span>
               ) : null}
               {!running ? <div className="camera-idle">Camera off</div> : null}
             </div>

@@ -1,3 +1,5 @@
+import type { PluginState } from '@bastion/protocol';
+import { useState } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { EmptyState, Spinner } from '../components/Feedback';
 import { StateBadge } from '../components/StateBadge';
@@ -8,7 +10,14 @@ import { defaultTool } from '../lib/last-tool';
 import { hrefOf } from '../lib/route';
 import { PLAIN_STATE, isAvailable } from '../lib/states';
 
+/** "ocr has failed", "video-tracker is unavailable": a plugin's state as a sentence. */
+export function stateSentence(name: string, state: PluginState): string {
+  return state === 'FAILED' ? `${name} has failed` : `${name} is ${PLAIN_STATE[state].word}`;
+}
+
 export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: string | null; tool: string | null }) {
+  // The file chosen for one tool stays chosen when the user switches plugin or tool.
+  const [carried, setCarried] = useState<File | null>(null);
   const plugins = data.plugins;
   const fallback = plugin === null && plugins ? defaultTool(plugins) : null;
   const chosen = plugin ?? fallback?.plugin ?? null;
@@ -76,7 +85,7 @@ export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: st
       {record && !available && record.reason ? (
         <ErrorNotice
           error={{ code: record.reason_code ?? record.state, message: record.reason }}
-          title={`${record.name} is ${PLAIN_STATE[record.state].word}`}
+          title={stateSentence(record.name, record.state)}
         />
       ) : null}
       {loading ? <Spinner label="Loading tools…" /> : null}
@@ -90,7 +99,14 @@ export function RunPage({ data, plugin, tool }: { data: PluginsState; plugin: st
         <ErrorNotice error={{ code: 'TOOL_NOT_FOUND', message: `${manifest.name} has no tool '${toolName}'` }} />
       ) : null}
       {chosen && descriptor ? (
-        <ToolForm key={`${chosen}/${descriptor.name}`} plugin={chosen} tool={descriptor} available={available} />
+        <ToolForm
+          key={`${chosen}/${descriptor.name}`}
+          plugin={chosen}
+          tool={descriptor}
+          available={available}
+          carriedFile={carried}
+          onFileChosen={setCarried}
+        />
       ) : null}
     </section>
   );

@@ -16,6 +16,8 @@ export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const ARTIFACTS = process.env.BASTION_E2E_ARTIFACTS ?? path.join(WEB_ROOT, 'test-artifacts');
 export const NARROW = { width: 390, height: 844 };
 export const WIDE = { width: 1280, height: 800 };
+/** A tablet held upright: between the phone and the laptop layouts. */
+export const TABLET = { width: 768, height: 1024 };
 
 /** Builds the UI into a temp folder, so a test never sees a stale dist/. Returns the folder. */
 export async function buildUi(): Promise<string> {

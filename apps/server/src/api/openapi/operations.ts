@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import {
   ClusterResponseSchema,
+  JobInputSchema,
   JobListResponseSchema,
   JobRecordSchema,
   JobSubmitRequestSchema,
@@ -137,7 +138,13 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     tag: 'jobs',
     body: {
       json: JobSubmitRequestSchema,
-      multipart: { plugin: 'Plugin id', tool: 'Tool name', args: 'JSON object of the non-file arguments' },
+      multipart: {
+        plugin: 'Plugin id',
+        tool: 'Tool name',
+        args: 'JSON object of the non-file arguments',
+        input_preview:
+          'Optional file part: a small JPEG, PNG or WebP (at most 64 KiB) of the input, kept with the job and answered by GET /v1/jobs/{id}/input',
+      },
     },
     answers: {
       202: {
@@ -169,6 +176,17 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     operationId: 'getJob',
     tag: 'jobs',
     answers: { 200: { description: 'The job', schema: JobRecordSchema } },
+    errors: ['BAD_REQUEST', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE'],
+  },
+  'GET /v1/jobs/{id}/input': {
+    operationId: 'getJobInput',
+    tag: 'jobs',
+    answers: {
+      200: {
+        description: 'What the job ran on: its arguments, its files and the preview sent with it',
+        schema: JobInputSchema,
+      },
+    },
     errors: ['BAD_REQUEST', 'JOB_NOT_FOUND', 'QUEUE_UNAVAILABLE'],
   },
   'DELETE /v1/jobs/{id}': {

@@ -45,14 +45,19 @@ export function webFeature(): Feature {
     name: 'web',
     async routes(app) {
       await app.register(async (scope) => {
-        // serve: false — only decorate reply.sendFile; the routes below decide what is served.
-        await scope.register(fastifyStatic, { root, serve: false, decorateReply: true });
+        // serve: false — only decorate reply.sendFile; the routes below decide what is served. preCompressed: the
+        // build writes .br/.gz next to each text asset, sent to clients that accept them (else the plain file).
+        await scope.register(fastifyStatic, { root, serve: false, decorateReply: true, preCompressed: true });
         const config = { access: 'public' as const };
         const schema = { hide: true };
         scope.get('/', { config, schema }, index);
         scope.get('/index.html', { config, schema }, index);
         scope.get<{ Params: { '*': string } }>('/assets/*', { config, schema }, async (request, reply) => {
           if (!built()) throw new BastionError('NOT_FOUND', 'the web UI is not built');
+          // Source maps (a development build may leave them) and the compressed copies are never served by name.
+          if (/\.(map|br|gz)$/.test(request.params['*'])) {
+            throw new BastionError('NOT_FOUND', `no asset '${request.params['*']}'`);
+          }
           // Vite names assets by content hash, so they never change under the same name.
           return reply.sendFile(path.posix.join('assets', request.params['*']), root, {
             maxAge: '365d',
