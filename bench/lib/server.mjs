@@ -30,8 +30,11 @@ export function subset(names, copies = {}) {
   return dir;
 }
 
-/** createServer() in this process (dist/ must be built). `file` is the config file's content. */
-export async function startInProcess(pluginsDir, file = {}, { listen = false } = {}) {
+/**
+ * createServer() in this process (dist/ must be built). `file` is the config file's content; `cgroups: false`
+ * forces the watchdog enforcement of memory and process limits.
+ */
+export async function startInProcess(pluginsDir, file = {}, { listen = false, cgroups } = {}) {
   const { createServer } = await import(pathToFileURL(path.join(root, 'apps/server/dist/server.js')).href);
   const { serverConfigSchema } = await import(pathToFileURL(path.join(root, 'apps/server/dist/config/schema.js')).href);
   const { pino } = await import('pino');
@@ -42,7 +45,10 @@ export async function startInProcess(pluginsDir, file = {}, { listen = false } =
     dataDir: tmp('data'),
     file,
   });
-  const server = await createServer(config, { logger: pino({ level: 'silent' }) });
+  const server = await createServer(config, {
+    logger: pino({ level: 'silent' }),
+    ...(cgroups === undefined ? {} : { cgroups }),
+  });
   await server.loaded;
   const url = listen ? await server.listen() : '';
   return { server, url };

@@ -53,6 +53,8 @@ export async function createServer(
     logger?: Logger;
     gpu?: GpuProbeOptions;
     onlyFolders?: readonly string[];
+    /** False: enforce memory and process limits with the watchdog even where cgroups work (tests of the fallback). */
+    cgroups?: boolean;
     /** Tracing on with these exporters, whatever the configuration says (tests). */
     traceExporters?: TracingOptions['exporters'];
   } = {},
@@ -66,8 +68,10 @@ export async function createServer(
     logger.info('OpenTelemetry tracing on (OTEL_* variables, docs/observability.md)');
   // Owner-only when created here: plain-process workers (another uid) must not read jobs and their inputs.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const isolation = detectIsolation(config.isolation);
+  const isolation = detectIsolation(config.isolation, { cgroups: options.cgroups });
   if (isolation.warning) logger.warn(isolation.warning);
+  if (isolation.cgroups) logger.info(isolation.limitsNote);
+  else logger.warn(isolation.limitsNote);
   if (isolation.workerUser && (statSync(config.dataDir).mode & 0o007) !== 0) {
     logger.warn(
       `data dir ${config.dataDir} is readable by other users, and so by plugin workers (uid ${isolation.workerUser.uid}); chmod 700 it`,

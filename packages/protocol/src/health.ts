@@ -20,6 +20,13 @@ const CodeSchema = z.string().meta({ description: 'A code of the error registry 
 export const LastErrorSchema = z.object({ code: CodeSchema, message: z.string(), at: TimestampSchema });
 export type LastError = z.infer<typeof LastErrorSchema>;
 
+/**
+ * How a worker's memory and process limits are enforced: `cgroup` (its own cgroup, hard limits the kernel applies,
+ * tmpfs included) or `watchdog` (the host samples the worker's process tree and private temp folders and kills it).
+ */
+export const MemoryEnforcementSchema = z.enum(['cgroup', 'watchdog']);
+export type MemoryEnforcement = z.infer<typeof MemoryEnforcementSchema>;
+
 /** What a plugin needs, as the health record summarises it (models by path). */
 export const HealthRequiresSchema = z.object({
   gpu: z.boolean(),
@@ -62,6 +69,10 @@ export const HealthRecordSchema = z.object({
   isolation: z
     .enum(['namespace', 'process'])
     .meta({ description: 'How strongly its workers are isolated: own PID/network namespaces, or a plain process' }),
+  memory_enforcement: MemoryEnforcementSchema.meta({
+    description:
+      'How memoryMb and maxProcesses are enforced: a cgroup per worker (kernel hard limits), or the host’s watchdog',
+  }),
 });
 export type HealthRecord = z.infer<typeof HealthRecordSchema>;
 

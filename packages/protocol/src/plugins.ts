@@ -43,6 +43,10 @@ export const LimitsSchema = z.object({
   concurrency: positiveInt.max(64).meta({ description: 'Workers of the plugin (default 1)' }),
   maxQueue: z.number().int().min(0).meta({ description: 'Calls waiting for a worker before PLUGIN_BUSY (default 32)' }),
   loadTimeoutMs: positiveInt.meta({ description: 'Bound of import + init + validate (default 30000)' }),
+  maxProcesses: positiveInt
+    .min(8)
+    .max(100_000)
+    .meta({ description: 'Processes and threads of a worker’s whole tree, the worker included (default 64)' }),
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 

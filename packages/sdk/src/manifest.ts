@@ -43,5 +43,10 @@ export interface BastionManifest {
     concurrency?: number;
     maxQueue?: number;
     loadTimeoutMs?: number;
+    /**
+     * Processes and threads the worker's whole tree may run at once (the worker's own node threads included).
+     * @example limits: { maxProcesses: 128 } // a plugin that runs a multi-threaded ffmpeg
+     */
+    maxProcesses?: number;
   };
 }

@@ -88,7 +88,7 @@ export async function inspectPlugin(folder: string): Promise<Finding[]> {
       stage: 'load',
       level: 'ok',
       code: null,
-      message: `${tools.length} tool(s): ${tools.map((t) => t.name).join(', ')} (${isolation.mode} isolation; worker memory ${Math.round(worker.peakMb)} MB peak after load)`,
+      message: `${tools.length} tool(s): ${tools.map((t) => t.name).join(', ')} (${isolation.mode} isolation, limits by ${isolation.cgroups ? 'cgroup' : 'watchdog'}; worker memory ${Math.round(worker.peakMb)} MB peak after load)`,
     });
     await worker.dispose(3000);
   } catch (err) {

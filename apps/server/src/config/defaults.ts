@@ -8,4 +8,5 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   concurrency: 1,
   maxQueue: 32,
   loadTimeoutMs: 30_000,
+  maxProcesses: 64,
 });

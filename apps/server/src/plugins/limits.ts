@@ -13,5 +13,6 @@ export function resolveLimits(manifest: Manifest | null, overrides: Partial<Plug
     concurrency: pick('concurrency'),
     maxQueue: pick('maxQueue'),
     loadTimeoutMs: pick('loadTimeoutMs'),
+    maxProcesses: pick('maxProcesses'),
   };
 }

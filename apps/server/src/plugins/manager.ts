@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ErrorCode, Limits } from '@bastion/protocol';
+import type { ErrorCode, Limits, MemoryEnforcement } from '@bastion/protocol';
 import type { ServerConfig } from '../config/schema.js';
 import type { WorkerDeath } from '../sandbox/death.js';
 import type { IsolationInfo } from '../sandbox/isolation.js';
@@ -178,11 +178,16 @@ export class PluginManager {
       manifest,
       limits: this.#limits(manifest, overrides),
       isolation: this.isolation.mode,
+      memoryEnforcement: this.#memoryEnforcement(),
     });
   }
 
   #limits(manifest: Manifest | null, overrides: ServerConfig['file']['plugins'][string] | undefined): Limits {
     return resolveLimits(manifest, overrides);
+  }
+
+  #memoryEnforcement(): MemoryEnforcement {
+    return this.isolation.cgroups ? 'cgroup' : 'watchdog';
   }
 
   #gpu(): Promise<GpuProbe> {
@@ -202,7 +207,14 @@ export class PluginManager {
     const { name } = slot;
     const overrides = this.config.file.plugins[name];
     const limits = this.#limits(manifest, overrides);
-    this.registry.register({ name, folder: slot.folder, manifest, limits, isolation: this.isolation.mode });
+    this.registry.register({
+      name,
+      folder: slot.folder,
+      manifest,
+      limits,
+      isolation: this.isolation.mode,
+      memoryEnforcement: this.#memoryEnforcement(),
+    });
     if (overrides && !overrides.enabled) {
       this.registry.transition(name, 'UNAVAILABLE', {
         cause,

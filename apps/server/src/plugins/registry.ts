@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { AVAILABLE_STATES, type ErrorCode, type HealthRecord, type Limits, type PluginState } from '@bastion/protocol';
+import {
+  AVAILABLE_STATES,
+  type ErrorCode,
+  type HealthRecord,
+  type Limits,
+  type MemoryEnforcement,
+  type PluginState,
+} from '@bastion/protocol';
 import type { LoadedTool } from '../runner/loaded-tool.js';
 import { canTransition, type TransitionCause } from './lifecycle.js';
 import type { Manifest } from './manifest.js';
@@ -36,6 +43,7 @@ interface Entry {
   manifest: Manifest | null;
   limits: Limits;
   isolation: 'namespace' | 'process';
+  memoryEnforcement: MemoryEnforcement;
   /** null only between register() and the first transition, which happen in the same tick. */
   state: PluginState | null;
   reason: string | null;
@@ -63,6 +71,7 @@ export interface RegisterInput {
   manifest: Manifest | null;
   limits: Limits;
   isolation: 'namespace' | 'process';
+  memoryEnforcement: MemoryEnforcement;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -108,6 +117,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       existing.manifest = input.manifest;
       existing.limits = input.limits;
       existing.isolation = input.isolation;
+      existing.memoryEnforcement = input.memoryEnforcement;
       return;
     }
     this.#entries.set(input.name, {
@@ -287,6 +297,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
         models: (req?.models ?? []).map((m) => (m.package ? `${m.package}/${m.path}` : m.path)),
       },
       isolation: e.isolation,
+      memory_enforcement: e.memoryEnforcement,
     });
   }
 

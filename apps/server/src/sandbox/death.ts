@@ -16,8 +16,11 @@ export interface WorkerDeath {
   message: string;
 }
 
-const HEAP_OOM = /heap out of memory|Reached heap limit|Allocation failed - JavaScript heap/i;
-/** The Python worker's last words on a MemoryError (python/bastion_worker/main.py). */
+/**
+ * The Python worker's last words on a MemoryError (python/bastion_worker/main.py): an allocation refused by the
+ * worker's RLIMIT_DATA, before the cgroup or the watchdog sees the memory. A plugin could print this too; it only
+ * changes which failure code its own crash gets.
+ */
 const PYTHON_OOM = /bastion worker: out of memory \(MemoryError\)/;
 
 function signalName(num: number): string {
@@ -31,12 +34,21 @@ export interface DeathFacts {
   killDetail: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** The last lines the worker wrote to stderr (a V8 heap OOM says so there). */
+  /**
+   * Set when the kernel's OOM killer ended the worker in its cgroup (read from the cgroup's counters, never from
+   * anything the worker printed, which a plugin controls).
+   */
+  kernelOomKill: string | null;
+  /** The last lines the worker wrote to stderr (only the Python worker's MemoryError line is read there). */
   stderrTail: string;
-  memoryMb: number;
 }
 
-/** Turns what is known about a worker's end into the coded death callers and the registry see. */
+/**
+ * Turns what is known about a worker's end into the coded death callers and the registry see. A memory kill is
+ * decided by who killed: the host's watchdog (`killReason`) or the kernel's OOM killer in the worker's cgroup. A
+ * worker that aborts on its own — a V8 heap OOM included, which is why V8's heap limit sits above memoryMb — is a
+ * crash, whatever it wrote to stderr.
+ */
 export function classifyDeath(f: DeathFacts): WorkerDeath {
   const { killReason: reason, killDetail: detail } = f;
   if (reason === 'timeout') return { kind: 'timeout', code: 'PLUGIN_TIMEOUT', message: `worker killed: ${detail}` };
@@ -46,18 +58,12 @@ export function classifyDeath(f: DeathFacts): WorkerDeath {
   if (reason === 'shutdown') {
     return { kind: 'shutdown', code: 'SHUTTING_DOWN', message: detail || 'the server is shutting down' };
   }
+  if (f.kernelOomKill) return { kind: 'memory', code: 'PLUGIN_MEMORY_LIMIT', message: f.kernelOomKill };
   if (PYTHON_OOM.test(f.stderrTail)) {
     return {
       kind: 'memory',
       code: 'PLUGIN_MEMORY_LIMIT',
-      message: `worker ran out of memory (Python MemoryError; memoryMb ${f.memoryMb}); raise memoryMb for this plugin or reduce its input`,
-    };
-  }
-  if (HEAP_OOM.test(f.stderrTail)) {
-    return {
-      kind: 'memory',
-      code: 'PLUGIN_MEMORY_LIMIT',
-      message: `worker ran out of V8 heap (memoryMb ${f.memoryMb}); raise memoryMb for this plugin or reduce its input`,
+      message: 'worker ran out of memory (Python MemoryError); raise memoryMb for this plugin or reduce its input',
     };
   }
   if (reason === 'crash') return { kind: 'crash', code: 'PLUGIN_CRASHED', message: `worker killed: ${detail}` };

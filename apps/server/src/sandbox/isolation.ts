@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../config/load.js';
 import { findOnPath } from '../plugins/checks/binaries.js';
+import { detectCgroups, type CgroupHost } from './cgroups/host.js';
 
 export type IsolationMode = 'namespace' | 'process';
 
@@ -30,6 +31,10 @@ export interface IsolationInfo {
   workerUser: WorkerUser | null;
   /** Root in a namespace keeps every capability (it could unmount the masks): drop them all. */
   dropCapabilities: boolean;
+  /** Where each worker gets its own cgroup (memoryMb and maxProcesses as kernel limits); null: the watchdog. */
+  cgroups: CgroupHost | null;
+  /** Which enforcement of memory and process limits is in use, and why (the startup log prints it). */
+  limitsNote: string;
 }
 
 /** The namespace part of every worker's bubblewrap command line (and of the start-up probe). */
@@ -42,7 +47,15 @@ const isRoot = (): boolean => typeof process.getuid === 'function' && process.ge
  * Finds out how strongly workers can be isolated here: bubblewrap namespaces, or plain processes. `namespace`
  * refuses to start without them (a ConfigError: exit 2); `auto` falls back to plain processes with a warning.
  */
-export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): IsolationInfo {
+export function detectIsolation(
+  preference: 'auto' | 'namespace' | 'process',
+  opts: { cgroups?: boolean } = {},
+): IsolationInfo {
+  const found = opts.cgroups === false ? { host: null, why: 'cgroups turned off' } : detectCgroups();
+  const cgroups = found.host;
+  const limitsNote = cgroups
+    ? `memory and process limits: kernel-enforced (${found.why})`
+    : `memory and process limits: enforced by the host's watchdog, not the kernel (${found.why}); tmpfs files count, but a fast leak can pass memoryMb for up to one 25 ms sample`;
   const hasSetpriv = findOnPath('setpriv') !== null;
   const hasPrlimit = findOnPath('prlimit') !== null;
   const hasChrt = findOnPath('chrt') !== null;
@@ -55,6 +68,8 @@ export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): I
     hasChrt,
     workerUser: root && hasSetpriv ? NOBODY : null,
     dropCapabilities: false,
+    cgroups,
+    limitsNote,
   });
   if (preference === 'process') return plain(null);
   const bwrap = findOnPath('bwrap');
@@ -68,6 +83,8 @@ export function detectIsolation(preference: 'auto' | 'namespace' | 'process'): I
       hasChrt,
       workerUser: null,
       dropCapabilities: root,
+      cgroups,
+      limitsNote,
     };
   }
   const why = bwrap
@@ -119,9 +136,14 @@ function isInside(child: string, parent: string): boolean {
  */
 export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
   const { isolation, memoryMb } = input;
-  // RLIMIT_DATA is only a backstop: the RSS watchdog enforces memoryMb precisely, so leave room for it to act.
-  const dataBytes = Math.max(memoryMb * 2, memoryMb + 512) * 1024 * 1024;
-  const node = input.program ?? [process.execPath, `--max-old-space-size=${memoryMb}`, input.workerEntry];
+  // V8's heap limit sits above memoryMb, so the cgroup or the watchdog (which see heap and native memory together)
+  // always acts first and a memory kill is one the host can attribute: a V8 heap OOM aborts the worker itself, which
+  // cannot be told from a plugin calling abort() and is reported as a crash.
+  const heapMb = Math.ceil(memoryMb * 1.5);
+  // RLIMIT_DATA is only a backstop: the cgroup or the watchdog enforces memoryMb precisely, so leave room for them.
+  const dataBytes = Math.max(memoryMb * 2, heapMb + 512) * 1024 * 1024;
+  const tmpfsBytes = String(memoryMb * 1024 * 1024);
+  const node = input.program ?? [process.execPath, `--max-old-space-size=${heapMb}`, input.workerEntry];
   let inner = node;
   if (isolation.mode === 'namespace') {
     // /tmp becomes private and writable; whatever the worker must read from under it (a checkout or plugins
@@ -134,18 +156,23 @@ export function buildSpawnSpec(input: SpawnSpecInput): SpawnSpec {
           .map((p) => path.join(tmp, path.relative(tmp, p).split(path.sep)[0] as string)),
       ),
     ];
+    // The masks are read-only: a writable tmpfs there would be RAM outside any limit.
     const hide = input.hiddenDirs
       .filter((d) => !isInside(input.pluginDir, d) && !isInside(input.workerEntry, d))
-      .flatMap((d) => ['--tmpfs', d]);
+      .flatMap((d) => ['--tmpfs', d, '--remount-ro', d]);
     inner = [
       'bwrap',
       ...BWRAP_BASE,
       // -try: a node that vanished since it was listed (driver reload) is skipped, not an error.
       ...(input.devices ?? []).flatMap(([from, to]) => ['--dev-bind-try', from, to]),
       ...(isolation.dropCapabilities ? ['--cap-drop', 'ALL'] : []),
-      ...['--tmpfs', tmp],
+      // The worker's writable tmpfs mounts (RAM in no process's RSS) are sized to memoryMb; the cgroup counts
+      // their pages, the watchdog adds their use to the tree's RSS. /dev itself (a tmpfs) is made read-only last.
+      ...['--size', tmpfsBytes, '--tmpfs', tmp],
+      ...['--size', tmpfsBytes, '--tmpfs', '/dev/shm'],
       ...reexpose.flatMap((d) => ['--ro-bind', d, d]),
       ...hide,
+      ...['--remount-ro', '/dev'],
       ...(input.network ? [] : ['--unshare-net']),
       ...['--chdir', input.pluginDir],
       ...node,

@@ -4,6 +4,7 @@ import type { LogSink } from './log-relay.js';
 import type { WorkerFactory } from './pool.js';
 import { NODE_RUNTIME, workerProgram, type WorkerRuntime } from './runtime.js';
 import { workerEnv } from './worker-env.js';
+import { createWorkerGuard } from './worker-guard.js';
 import { WorkerProcess } from './worker-process.js';
 import { privateTmp, unreadablePath } from './worker-user.js';
 
@@ -32,7 +33,8 @@ export interface WorkerFactoryInput {
 
 /**
  * The one way workers are made — by the plugin manager and by `bastion check-plugin` alike: the sandbox command
- * line, the scrubbed environment, the unprivileged user and its private temp folder.
+ * line, the scrubbed environment, the unprivileged user and its private temp folder, and the guard of its memory
+ * and process limits (its own cgroup, joined before anything runs, or the watchdog).
  */
 export function createWorkerFactory(input: WorkerFactoryInput): WorkerFactory {
   const runtime = input.runtime ?? NODE_RUNTIME;
@@ -62,12 +64,18 @@ export function createWorkerFactory(input: WorkerFactoryInput): WorkerFactory {
   const env = workerEnv({ network: input.network });
   return (onDeath) => {
     const tmp = user ? privateTmp(user) : null;
+    const guard = createWorkerGuard({
+      cgroups: input.isolation.cgroups,
+      limits: { memoryMb: input.limits.memoryMb, maxProcesses: input.limits.maxProcesses },
+      namespaced: input.isolation.mode === 'namespace',
+      warn: (message) => input.warn(`plugin ${input.pluginId}: ${message}`),
+    });
     return new WorkerProcess({
       pluginId: input.pluginId,
-      spawn,
+      spawn: guard.wrap(spawn),
+      guard,
       env: tmp ? { ...env, TMPDIR: tmp.dir, HOME: tmp.dir, USER: 'nobody', LOGNAME: 'nobody' } : env,
       cwd: input.folder,
-      memoryMb: input.limits.memoryMb,
       loadTimeoutMs: input.limits.loadTimeoutMs,
       load: {
         type: 'load',
@@ -80,6 +88,7 @@ export function createWorkerFactory(input: WorkerFactoryInput): WorkerFactory {
       onMemoryPeak: input.onMemoryPeak,
       onDeath: (death, worker) => {
         tmp?.remove();
+        void guard.release();
         onDeath(death, worker);
       },
     });

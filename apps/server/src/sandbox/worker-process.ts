@@ -8,9 +8,10 @@ import { MessageGate } from './message-gate.js';
 import type { SpawnSpec } from './isolation.js';
 import { LoadFailure } from './load-failure.js';
 import { LogRelay, type LogSink } from './log-relay.js';
-import { MemoryWatchdog } from './memory-watchdog.js';
+import type { MemoryWatchdog } from './memory-watchdog.js';
 import type { HostToWorker, LoadMessage, WorkerToolInfo } from './messages.js';
 import { Channel } from './wire/channel.js';
+import type { WorkerGuard } from './worker-guard.js';
 import { parseWorkerMessage } from './worker-message.js';
 
 /** Room in a frame for what is not the result's text (the header). */
@@ -29,7 +30,8 @@ export interface WorkerOptions {
   spawn: SpawnSpec;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  memoryMb: number;
+  /** Enforces memoryMb and maxProcesses (its cgroup or the watchdog) and kills the worker's whole tree. */
+  guard: WorkerGuard;
   loadTimeoutMs: number;
   load: LoadMessage;
   log: LogSink;
@@ -83,12 +85,10 @@ export class WorkerProcess {
     this.#relay.attach(this.#child.stderr, true);
     const pid = this.#child.pid;
     this.#watchdog = pid
-      ? new MemoryWatchdog({
-          pid,
-          memoryMb: opts.memoryMb,
+      ? opts.guard.watch(pid, {
           busy: () => this.#calls.size > 0 || this.#load !== null,
           onPeak: opts.onMemoryPeak,
-          onBreach: (message) => this.kill('memory', message),
+          onBreach: (reason, message) => this.kill(reason, message),
         })
       : null;
     this.#channel = new Channel(this.#child.stdio[3] as Duplex, {
@@ -205,6 +205,8 @@ export class WorkerProcess {
   }
 
   #killGroup(): void {
+    // Processes that left the group (setsid) too: every pid of its cgroup, or of the tree the watchdog saw.
+    this.#opts.guard.killAll();
     const pid = this.#child.pid;
     if (!pid) return;
     try {
@@ -295,8 +297,8 @@ export class WorkerProcess {
       killDetail: this.#killDetail,
       exitCode,
       signal,
+      kernelOomKill: this.#killReason ? null : this.#opts.guard.kernelMemoryKill(),
       stderrTail: this.#relay.tail,
-      memoryMb: this.#opts.memoryMb,
     });
     this.#dead = death;
     this.#watchdog?.stop();

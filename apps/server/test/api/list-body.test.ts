@@ -11,6 +11,7 @@ const limits: Limits = {
   concurrency: 1,
   maxQueue: 4,
   loadTimeoutMs: 1000,
+  maxProcesses: 64,
 };
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -23,10 +24,24 @@ describe('GET /v1/plugins body cache', () => {
     same(T0);
     // A name holding the uptime key's text must not confuse the splitting.
     const odd = 'x"uptime_seconds":null';
-    registry.register({ name: odd, folder: '/p/x', manifest: null, limits, isolation: 'process' });
+    registry.register({
+      name: odd,
+      folder: '/p/x',
+      manifest: null,
+      limits,
+      isolation: 'process',
+      memoryEnforcement: 'watchdog',
+    });
     registry.transition(odd, 'LOADED');
     same(T0);
-    registry.register({ name: 'a', folder: '/p/a', manifest: null, limits, isolation: 'namespace' });
+    registry.register({
+      name: 'a',
+      folder: '/p/a',
+      manifest: null,
+      limits,
+      isolation: 'namespace',
+      memoryEnforcement: 'cgroup',
+    });
     registry.transition('a', 'LOADED');
     registry.transition('a', 'INITIALIZED');
     registry.setTools('a', [

@@ -33,6 +33,8 @@ export async function startTestServer(
     gpu?: GpuProbeOptions;
     /** Where the server logs (default: silent, or BASTION_TEST_LOG's level on stderr). */
     logger?: Logger;
+    /** False: memory and process limits by the watchdog even where cgroups work (the fallback's tests). */
+    cgroups?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'bastion-test-'));
@@ -47,6 +49,7 @@ export async function startTestServer(
   const server = await createServer(config, {
     logger: opts.logger ?? pino({ level: process.env.BASTION_TEST_LOG ?? 'silent' }),
     ...(opts.gpu ? { gpu: opts.gpu } : {}),
+    ...(opts.cgroups === undefined ? {} : { cgroups: opts.cgroups }),
   });
   await server.loaded;
   const url = opts.listen ? await server.listen() : '';

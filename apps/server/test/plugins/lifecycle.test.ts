@@ -40,7 +40,14 @@ describe('lifecycle transition table', () => {
   it('the registry refuses and logs an illegal transition, keeping the state', () => {
     const logged: string[] = [];
     const registry = new Registry((m) => logged.push(m));
-    registry.register({ name: 'p', folder: '/x', manifest: null, limits: { ...DEFAULT_LIMITS }, isolation: 'process' });
+    registry.register({
+      name: 'p',
+      folder: '/x',
+      manifest: null,
+      limits: { ...DEFAULT_LIMITS },
+      isolation: 'process',
+      memoryEnforcement: 'watchdog',
+    });
     expect(registry.transition('p', 'UNAVAILABLE', { code: 'DISABLED', reason: 'off' })).toBe(true);
     expect(registry.transition('p', 'RUNNING')).toBe(false);
     expect(registry.state('p')).toBe('UNAVAILABLE');

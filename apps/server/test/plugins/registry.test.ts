@@ -5,7 +5,14 @@ import { Registry, type StateEvent } from '../../src/plugins/registry.js';
 
 function loaded(): Registry {
   const r = new Registry();
-  r.register({ name: 'p', folder: '/p', manifest: null, limits: { ...DEFAULT_LIMITS }, isolation: 'namespace' });
+  r.register({
+    name: 'p',
+    folder: '/p',
+    manifest: null,
+    limits: { ...DEFAULT_LIMITS },
+    isolation: 'namespace',
+    memoryEnforcement: 'cgroup',
+  });
   r.transition('p', 'LOADED');
   r.setTools('p', [
     {
@@ -80,7 +87,14 @@ describe('registry', () => {
 
   it('keeps every key present with null for unknowns', () => {
     const r = new Registry();
-    r.register({ name: 'q', folder: '/q', manifest: null, limits: { ...DEFAULT_LIMITS }, isolation: 'process' });
+    r.register({
+      name: 'q',
+      folder: '/q',
+      manifest: null,
+      limits: { ...DEFAULT_LIMITS },
+      isolation: 'process',
+      memoryEnforcement: 'watchdog',
+    });
     r.transition('q', 'FAILED', { code: 'MANIFEST_INVALID', reason: 'bad' });
     expect(r.health('q')).toMatchObject({
       version: null,

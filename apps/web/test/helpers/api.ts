@@ -58,6 +58,7 @@ export function health(over: Partial<HealthRecord> & { name: string }): HealthRe
     last_error: null,
     requires: { gpu: false, packages: [], binaries: [], models: [] },
     isolation: 'namespace',
+    memory_enforcement: 'cgroup',
   };
   const rec = { ...base, ...over };
   // Fail loudly if the protocol's record gained a key this helper does not fill in.
@@ -77,6 +78,7 @@ export function manifest(name: string, tools: ManifestResponse['tools']): Manife
       memoryMb: 1024,
       concurrency: 1,
       maxQueue: 32,
+      maxProcesses: 64,
       loadTimeoutMs: 30000,
     },
     tools,
