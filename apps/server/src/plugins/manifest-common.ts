@@ -1,4 +1,5 @@
 import path from 'node:path';
+import semver from 'semver';
 import { z } from 'zod';
 import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
 import { createSchemaAjv } from '../runner/schemas/schema-ajv.js';
@@ -26,6 +27,17 @@ export const modelSchema = z
 const schemaChecker = createSchemaAjv({ source: false });
 
 /** Why an option schema is refused (text to follow the field's name), or null when it is fine. */
+/** `bastion.engines`: the host versions a plugin runs on (package.json and pyproject.toml alike). */
+export const enginesSchema = z
+  .object({
+    bastion: z
+      .string()
+      .refine((r) => semver.validRange(r) !== null, "must be an npm semver range, e.g. '^0.1.0'")
+      .optional(),
+  })
+  .strict()
+  .default({});
+
 export function optionsSchemaProblem(schema: Record<string, unknown>): string | null {
   try {
     const rule = schemaRuleProblem(schema);

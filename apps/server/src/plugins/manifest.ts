@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
 import { z } from 'zod';
 import { limitsShape } from '../config/schema.js';
-import { fallbackId, modelSchema, optionsSchemaProblem, PLUGIN_ID, type ManifestResult } from './manifest-common.js';
+import {
+  enginesSchema,
+  fallbackId,
+  modelSchema,
+  optionsSchemaProblem,
+  PLUGIN_ID,
+  type ManifestResult,
+} from './manifest-common.js';
 import { isPythonFolder, readPythonManifest } from './python-manifest.js';
 
 export { fallbackId, PLUGIN_ID, type Manifest, type ManifestResult, type PythonManifest } from './manifest-common.js';
@@ -24,15 +30,7 @@ const bastionSchema = z
       .strict()
       .default({ gpu: false, packages: [], binaries: [], network: false, models: [] }),
     limits: z.object(limitsShape).strict().default({}),
-    engines: z
-      .object({
-        bastion: z
-          .string()
-          .refine((r) => semver.validRange(r) !== null, "must be an npm semver range, e.g. '^0.1.0'")
-          .optional(),
-      })
-      .strict()
-      .default({}),
+    engines: enginesSchema,
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

@@ -1,10 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import semver from 'semver';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { limitsShape } from '../config/schema.js';
-import { fallbackId, modelSchema, optionsSchemaProblem, PLUGIN_ID, type ManifestResult } from './manifest-common.js';
+import {
+  enginesSchema,
+  fallbackId,
+  modelSchema,
+  optionsSchemaProblem,
+  PLUGIN_ID,
+  type ManifestResult,
+} from './manifest-common.js';
 
 /** `package.module:NAME`, the form of both a native entry and a ForgeSyte entry point. */
 const ENTRY = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*$/;
@@ -32,15 +38,7 @@ const toolBastionSchema = z
       .strict()
       .default({}),
     limits: z.object(limitsShape).strict().default({}),
-    engines: z
-      .object({
-        bastion: z
-          .string()
-          .refine((r) => semver.validRange(r) !== null, "must be an npm semver range, e.g. '^0.1.0'")
-          .optional(),
-      })
-      .strict()
-      .default({}),
+    engines: enginesSchema,
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
