@@ -1,5 +1,6 @@
-"""The worker's own limits on what a plugin makes it send (as the Node worker's sandbox/worker/rates.ts): the host
-drops frames over its soft rates and ends a worker past its hard ones, so an honest worker stays below both."""
+"""The worker's own limits on what a plugin makes it send: the same numbers as RUNTIME_RATES in @bastion/protocol
+(a test holds them in step). The host drops frames over its soft rates and ends a worker past its hard ones, so an
+honest worker stays below both."""
 from __future__ import annotations
 
 import time

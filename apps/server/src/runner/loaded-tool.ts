@@ -18,8 +18,8 @@ export interface LoadedTool extends WorkerToolInfo {
 
 /**
  * The tools of a plugin that just loaded, their schemas compiled off the event loop. Output schemas are compiled
- * too, only to refuse invalid ones at load: results are checked in the worker (sandbox/worker/), under the call's
- * own timeout. Rejects with a VALIDATION_ERROR LoadFailure naming the tool, the schema and the JSON pointer of the
+ * too: to refuse invalid ones at load, and, with `checkOutputsInHost` (a runtime that cannot check results itself),
+ * as the host's result check; the Node worker checks results itself, under the call's own timeout. Rejects with a VALIDATION_ERROR LoadFailure naming the tool, the schema and the JSON pointer of the
  * first problem.
  */
 export async function loadTools(

@@ -1,4 +1,4 @@
-import type { WorkerToHost } from '@bastion/protocol';
+import { FRAME_RATES, type WorkerToHost } from '@bastion/protocol';
 import { TokenBucket } from './rate-limit.js';
 
 /**
@@ -6,19 +6,6 @@ import { TokenBucket } from './rate-limit.js';
  * or a protocol breach that ends the worker.
  */
 export type Verdict = 'accept' | 'drop' | { breach: string };
-
-/**
- * Rates a worker's frames may have, per message type: under `soft` (per second, with a burst of as many) they are
- * handled; between soft and `hard` they are dropped; past hard the worker is a protocol breaker. The Node worker (and
- * any runtime speaking the protocol) limits itself below `soft` (sandbox/worker/rate.ts), so only a worker that
- * writes to its socket around the runtime ever reaches hard. Answers need no rate: each must match a call the host
- * sent.
- */
-export const FRAME_RATES = {
-  progress: { soft: 50, hard: 1000 },
-  partial: { soft: 50, hard: 500 },
-  log: { soft: 200, hard: 2000 },
-} as const;
 
 type RatedType = keyof typeof FRAME_RATES;
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FRAME_RATES, MessageGate } from '../../src/sandbox/message-gate.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FRAME_RATES, RUNTIME_RATES } from '@bastion/protocol';
+import { SERVER_ROOT } from '../../src/paths.js';
+import { MessageGate } from '../../src/sandbox/message-gate.js';
 
 /** The host's protocol gate: phases and rates, with time driven by the test (pure logic). */
 describe('MessageGate', () => {
@@ -47,5 +51,16 @@ describe('MessageGate', () => {
       for (let i = 0; i < soft; i++) fresh.admit(msg, 0);
       expect(fresh.admit(msg, 1000)).toBe('accept');
     }
+  });
+
+  it("the runtimes' own rates stay below the host's soft rates, the Python runner's the same as the Node worker's", () => {
+    for (const type of ['log', 'progress', 'partial'] as const) {
+      expect(RUNTIME_RATES[type]).toBeLessThan(FRAME_RATES[type].soft);
+    }
+    const py = readFileSync(path.join(SERVER_ROOT, 'python', 'bastion_worker', 'rates.py'), 'utf8');
+    const constant = (name: string): number => Number(new RegExp(`^${name} = (\\d+)`, 'm').exec(py)?.[1]);
+    expect({ log: constant('LOG_LINES'), progress: constant('PROGRESS'), partial: constant('PARTIALS') }).toEqual(
+      RUNTIME_RATES,
+    );
   });
 });

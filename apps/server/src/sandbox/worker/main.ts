@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { CallErrorCode, HostToWorker, LoadMessage, WorkerToHost, WorkerToolInfo } from '../messages.js';
-import { MAX_DETAILS_DEPTH } from '@bastion/protocol/worker-limits';
+import { MAX_DETAILS_DEPTH, RUNTIME_RATES } from '@bastion/protocol/worker-limits';
 import { nestsDeeperThan } from '../../encoding/json-depth.js';
 import { clipText, describeThrown, encodeResult, isInputError } from './encode.js';
 import { connectToHost } from './host-link.js';
@@ -261,7 +261,7 @@ async function call(msg: CallMessage): Promise<void> {
     partial: (result: unknown) => {
       if (current !== self) return;
       if (!rates.partial()) {
-        ctx.log('partial result dropped: more than 40 a second');
+        ctx.log(`partial result dropped: more than ${RUNTIME_RATES.partial} a second`);
         return;
       }
       const encoded = encodeResult(result, maxResultBytes);

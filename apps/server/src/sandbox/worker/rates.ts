@@ -1,9 +1,7 @@
+import { RUNTIME_RATES } from '@bastion/protocol/worker-limits';
 import { TokenBucket } from '../rate-limit.js';
 
-/** Per second, with a burst of as many; below the host's soft limits (message-gate.ts FRAME_RATES). */
-const LOG_LINES = 100;
-const PROGRESS = 20;
-const PARTIALS = 40;
+const { log: LOG_LINES, progress: PROGRESS, partial: PARTIALS } = RUNTIME_RATES;
 
 /**
  * The worker's own limits on what a plugin makes it send: the host drops frames over its soft rates and ends a
