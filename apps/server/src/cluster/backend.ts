@@ -29,6 +29,8 @@ const CANCEL_WAIT_MS = 10_000;
 const CANCEL_ACK_MS = 1500;
 /** Live progress of other nodes' jobs kept for GET overlays (bounded). */
 const REMOTE_PROGRESS_MAX = 10_000;
+/** Argument checks compiled from other nodes' schemas that are kept (oldest dropped first). */
+const MAX_REMOTE_CHECKS = 64;
 
 /**
  * Cluster mode's job backend: BullMQ on Redis, one queue per plugin. Any node accepts, reads, lists and cancels
@@ -48,6 +50,8 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   readonly #reconciler: Reconciler;
   readonly #queues = new Map<string, Queue<QueuedJobData, null>>();
   readonly #remoteProgress = new Map<string, { progress: number; stage: string | null }>();
+  /** By plugin, tool and schema text: a node that publishes a changed schema gets a new entry. */
+  readonly #remoteChecks = new Map<string, Promise<ArgsCheck>>();
   #sweepTimer: NodeJS.Timeout | null = null;
   #started = false;
   #stopping = false;
@@ -349,6 +353,21 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     if (local && AVAILABLE_STATES.includes(local.state)) return this.ctx.runner.resolveTool(plugin, tool);
     const schema = await this.#remoteInputSchema(plugin, tool, local !== null);
     if (!schema) return this.ctx.runner.resolveTool(plugin, tool);
+    // Compiled once per schema a node publishes, not once per submission (a compile is a thread round trip).
+    const key = `${plugin}\0${tool}\0${JSON.stringify(schema)}`;
+    let check = this.#remoteChecks.get(key);
+    if (!check) {
+      check = this.#compileRemote(plugin, tool, schema);
+      this.#remoteChecks.set(key, check);
+      check.catch(() => this.#remoteChecks.delete(key));
+      if (this.#remoteChecks.size > MAX_REMOTE_CHECKS) {
+        this.#remoteChecks.delete(this.#remoteChecks.keys().next().value as string);
+      }
+    }
+    return check;
+  }
+
+  async #compileRemote(plugin: string, tool: string, schema: Record<string, unknown>): Promise<ArgsCheck> {
     try {
       const [validateInput] = await this.ctx.schemas.compile([{ where: `tool '${tool}' inputSchema`, schema }]);
       return { validateInput: validateInput as ValidateFunction, binary: binaryProperties(schema) };
