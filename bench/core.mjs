@@ -22,13 +22,13 @@ const start = (pluginsDir, file = {}, listen = false) => startInProcess(pluginsD
   const inproc = [];
   const sandbox = [];
   for (let i = 0; i < 300; i++)
-    await server.ctx.runner.run({ plugin: 'ok', tool: 'echo', args: { text: 'w' }, mode: 'direct' });
+    await server.ctx.runner.run(server.ctx.runner.prepare('ok', 'echo', { text: 'w' }), { mode: 'direct' });
   for (let i = 0; i < N; i++) {
     let t = performance.now();
     JSON.parse(JSON.stringify(await echo({ text: 'hello' })));
     inproc.push(performance.now() - t);
     t = performance.now();
-    await server.ctx.runner.run({ plugin: 'ok', tool: 'echo', args: { text: 'hello' }, mode: 'direct' });
+    await server.ctx.runner.run(server.ctx.runner.prepare('ok', 'echo', { text: 'hello' }), { mode: 'direct' });
     sandbox.push(performance.now() - t);
   }
   const http = [];
@@ -102,7 +102,9 @@ const start = (pluginsDir, file = {}, listen = false) => startInProcess(pluginsD
   for (let i = 0; i < 6; i++) {
     const name = i % 2 ? 'hangs-sync' : 'hangs-promise';
     const t = performance.now();
-    await server.ctx.runner.run({ plugin: name, tool: 'run', args: {}, mode: 'direct' }).catch(() => {});
+    await Promise.resolve()
+      .then(() => server.ctx.runner.run(server.ctx.runner.prepare(name, 'run', {}), { mode: 'direct' }))
+      .catch(() => {});
     over.push(performance.now() - t - 1000);
     await server.ctx.manager.restart(name);
   }

@@ -200,7 +200,8 @@ if (only.has('runner')) {
     );
     return { value: (n / (performance.now() - t0)) * 1000 };
   };
-  const run = () => server.ctx.runner.run({ plugin: 'ok', tool: 'echo', args: { text: 'hello' }, mode: 'direct' });
+  const run = () =>
+    server.ctx.runner.run(server.ctx.runner.prepare('ok', 'echo', { text: 'hello' }), { mode: 'direct' });
   const piscina = () => pool.run({ text: 'hello' });
   for (let i = 0; i < 2000; i++) await Promise.all([run(), piscina()]);
   const res = await alternate(

@@ -20,7 +20,8 @@ const dir = subset(['ok']);
 cpSync(path.join(root, 'apps/server/test/fixtures/python-plugins/py-ok'), path.join(dir, 'py-ok'), { recursive: true });
 cpSync(path.join(root, 'plugins/face-detection'), path.join(dir, 'face-detection'), { recursive: true });
 const { server } = await startInProcess(dir);
-const run = (plugin, tool, args) => server.ctx.runner.run({ plugin, tool, args, mode: 'direct' });
+const run = (plugin, tool, args) =>
+  server.ctx.runner.run(server.ctx.runner.prepare(plugin, tool, args), { mode: 'direct' });
 console.log(machineLine());
 
 // --- trivial round trip ---------------------------------------------------------------------------------------

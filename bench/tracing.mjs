@@ -37,7 +37,8 @@ async function measure(tree) {
   });
   const server = await createServer(config, { logger: pino({ level: 'silent' }) });
   await server.loaded;
-  const run = () => server.ctx.runner.run({ plugin: 'ok', tool: 'echo', args: { text: 'hello' }, mode: 'direct' });
+  const run = () =>
+    server.ctx.runner.run(server.ctx.runner.prepare('ok', 'echo', { text: 'hello' }), { mode: 'direct' });
   const inject = () =>
     server.app.inject({ method: 'POST', url: '/v1/plugins/ok/tools/echo/run', payload: { args: { text: 'hello' } } });
   for (let i = 0; i < 500; i++) await run();

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
+import { isUnexpected, toCoded } from '../errors/coded.js';
 import { describeErrors } from '../runner/schemas/schema-errors.js';
 import { isOAuthProbe, OAUTH_NOT_SUPPORTED, WWW_AUTHENTICATE } from './oauth-probes.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -48,7 +49,7 @@ export function toBastionError(err: unknown, uploadLimit?: number): BastionError
       e.validation ? { details: describeErrors(e.validation as unknown as ErrorObject[]) } : {},
     );
   }
-  return new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
+  return toCoded(err);
 }
 
 /** Answers a coded error; the body carries the request id (`error.request_id`) that the header and log line show. */
@@ -70,7 +71,7 @@ export function installErrorHandling(app: FastifyInstance, countError: (code: st
   app.decorateReply('errorCode', null);
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const coded = toBastionError(err, request.server.initialConfig.bodyLimit);
-    if (coded.code === 'INTERNAL_ERROR') request.log.error({ err }, 'unexpected error');
+    if (isUnexpected(coded)) request.log.error({ err }, 'unexpected error');
     countError(coded.code);
     return sendError(reply, coded);
   });

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Queue } from 'bullmq';
-import { AVAILABLE_STATES, type ClusterQueue, type JobRecord } from '@bastion/protocol';
+import { AVAILABLE_STATES, type ClusterQueue } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import type { QueueSettings } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
 import { BastionError } from '../errors/bastion-error.js';
-import type { JobBackend, JobEvents, JobListQuery, JobPage } from '../jobs/backend.js';
+import type { JobBackend, JobEvents, JobListQuery, JobPage, JobView } from '../jobs/backend.js';
 import { decodeCursor, encodeCursor } from '../jobs/cursor.js';
+import { JOB_CANCELLED } from '../jobs/outcome.js';
 import type { ValidateFunction } from 'ajv';
-import { binaryProperties, prepareArgs, type ArgsCheck } from '../runner/args.js';
+import { binaryProperties } from '../runner/args.js';
+import type { CallTarget } from '../runner/tool-runner.js';
 import { ClusterEventBus } from './event-bus.js';
 import { JobExecutor, type QueuedJobData } from './executor.js';
 import type { NodeIdentity } from './identity.js';
@@ -51,7 +53,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   readonly #queues = new Map<string, Queue<QueuedJobData, null>>();
   readonly #remoteProgress = new Map<string, { progress: number; stage: string | null }>();
   /** By plugin, tool and schema text: a node that publishes a changed schema gets a new entry. */
-  readonly #remoteChecks = new Map<string, Promise<ArgsCheck>>();
+  readonly #remoteChecks = new Map<string, Promise<CallTarget>>();
   #sweepTimer: NodeJS.Timeout | null = null;
   #started = false;
   #stopping = false;
@@ -185,19 +187,12 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     await this.link.close();
   }
 
-  async submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobRecord> {
+  async submit(plugin: string, tool: string, rawArgs: unknown): Promise<JobView> {
     this.ctx.lifecycle.assertAccepting();
     if (this.#stopping)
       throw new BastionError('SHUTTING_DOWN', 'the server is stopping; submit the job to another node');
     this.link.ensure();
-    const check = await this.#argsCheck(plugin, tool);
-    let args: Record<string, unknown>;
-    try {
-      args = prepareArgs(check, rawArgs);
-    } catch (err) {
-      if (err instanceof BastionError) throw new BastionError(err.code, err.message, { ...err.extra, plugin, tool });
-      throw err;
-    }
+    const { args } = this.ctx.runner.prepare(plugin, await this.#target(plugin, tool), rawArgs);
     const queue = this.#queue(plugin);
     const max = this.ctx.config.file.maxQueuedJobs;
     const waiting = await this.link.guard(() => queue.getJobCountByTypes('wait', 'delayed', 'prioritized'));
@@ -213,7 +208,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     return this.link.guard(async () => {
       const inputs = await this.#inputs.store(id, args);
       const data: QueuedJobData = traceparent ? { tool, inputs, traceparent } : { tool, inputs };
-      let record: JobRecord;
+      let record: JobView;
       try {
         record = await this.#records.create(id, plugin, tool, JSON.stringify(data));
         await queue.add(tool, data, this.#jobOptions(id));
@@ -228,7 +223,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     });
   }
 
-  async get(id: string): Promise<JobRecord | null> {
+  async get(id: string): Promise<JobView | null> {
     const record = await this.link.guard(() => this.#records.get(id));
     return record ? this.#overlay(record) : null;
   }
@@ -244,7 +239,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     };
   }
 
-  async cancel(id: string): Promise<JobRecord> {
+  async cancel(id: string): Promise<JobView> {
     const record = await this.link.guard(() => this.#records.get(id));
     if (!record) throw new BastionError('JOB_NOT_FOUND', `no job '${id}'`);
     if (record.status === 'cancelled') return record;
@@ -282,7 +277,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   }
 
   /** Polls the job's record until `done` says so or `ms` passed; false when it timed out. */
-  async #waitRecord(id: string, ms: number, done: (r: JobRecord | null, acked: boolean) => boolean): Promise<boolean> {
+  async #waitRecord(id: string, ms: number, done: (r: JobView | null, acked: boolean) => boolean): Promise<boolean> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
       const [r, ack] = await Promise.all([
@@ -327,7 +322,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     return this.link.status(this.keys.prefix);
   }
 
-  #overlay(record: JobRecord): JobRecord {
+  #overlay(record: JobView): JobView {
     if (record.status !== 'running') return record;
     const live = this.#executor.progressOf(record.job_id) ?? this.#remoteProgress.get(record.job_id);
     return live ? { ...record, ...live } : record;
@@ -345,14 +340,14 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   }
 
   /**
-   * The tool's argument check: this node's, or one compiled (off the event loop) from the input schema a live node
-   * where the plugin is available published.
+   * The tool a job's arguments are checked against: this node's, or one compiled (off the event loop) from the input
+   * schema a live node where the plugin is available published.
    */
-  async #argsCheck(plugin: string, tool: string): Promise<ArgsCheck> {
+  async #target(plugin: string, tool: string): Promise<CallTarget> {
     const local = this.ctx.registry.health(plugin);
-    if (local && AVAILABLE_STATES.includes(local.state)) return this.ctx.runner.resolveTool(plugin, tool);
+    if (local && AVAILABLE_STATES.includes(local.state)) return this.ctx.runner.resolve(plugin, tool);
     const schema = await this.#remoteInputSchema(plugin, tool, local !== null);
-    if (!schema) return this.ctx.runner.resolveTool(plugin, tool);
+    if (!schema) return this.ctx.runner.resolve(plugin, tool);
     // Compiled once per schema a node publishes, not once per submission (a compile is a thread round trip).
     const key = `${plugin}\0${tool}\0${JSON.stringify(schema)}`;
     let check = this.#remoteChecks.get(key);
@@ -367,10 +362,10 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
     return check;
   }
 
-  async #compileRemote(plugin: string, tool: string, schema: Record<string, unknown>): Promise<ArgsCheck> {
+  async #compileRemote(plugin: string, tool: string, schema: Record<string, unknown>): Promise<CallTarget> {
     try {
       const [validateInput] = await this.ctx.schemas.compile([{ where: `tool '${tool}' inputSchema`, schema }]);
-      return { validateInput: validateInput as ValidateFunction, binary: binaryProperties(schema) };
+      return { name: tool, validateInput: validateInput as ValidateFunction, binary: binaryProperties(schema) };
     } catch (err) {
       throw new BastionError(
         'PLUGIN_FAILED',
@@ -436,8 +431,8 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   }
 }
 
-const CANCELLED = { code: 'CANCELLED' as const, message: 'the job was cancelled' };
+const CANCELLED = JOB_CANCELLED;
 
-function isFinal(r: JobRecord | null): boolean {
+function isFinal(r: JobView | null): boolean {
   return r !== null && r.status !== 'running' && r.status !== 'queued';
 }

@@ -3,8 +3,9 @@ import type { ErrorCode, JobStatus } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import type { QueueSettings } from '../config/schema.js';
-import { BastionError } from '../errors/bastion-error.js';
+import { isUnexpected, toCoded } from '../errors/coded.js';
 import type { JobEvents } from '../jobs/backend.js';
+import { JOB_CANCELLED, jobEnd } from '../jobs/outcome.js';
 import { applyProgress, BUSY_RETRY_MS } from '../jobs/progress.js';
 import { ATTR } from '../tracing/attributes.js';
 import type { ClusterEventBus } from './event-bus.js';
@@ -34,15 +35,6 @@ interface LiveRun {
   partials: number;
   done: Promise<void>;
 }
-
-/** Plugin failures a job may be retried after, when the operator opts in (`queue.pluginFailureRetries`). */
-const PLUGIN_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
-  'PLUGIN_CRASHED',
-  'PLUGIN_TIMEOUT',
-  'PLUGIN_MEMORY_LIMIT',
-  'TOOL_ERROR',
-  'INVALID_OUTPUT',
-]);
 
 export interface ExecutorDeps {
   ctx: ApiContext;
@@ -240,7 +232,7 @@ export class JobExecutor {
     const attempts = await records.start(id, identity.id, run);
     if (attempts === 0) return null; // finished or gone meanwhile
     if (attempts === -1) {
-      this.#emitStatus(id, plugin, 'cancelled', { code: 'CANCELLED', message: 'the job was cancelled' });
+      this.#emitStatus(id, plugin, 'cancelled', JOB_CANCELLED);
       await this.d.inputs.remove(id);
       return null;
     }
@@ -271,21 +263,20 @@ export class JobExecutor {
       // A cancel that arrived between the claim and now was published before we listened for it.
       if (await records.cancelAsked(id)) live.controller.abort();
       const args = await this.d.inputs.load(id, job.data.inputs);
-      const call = () =>
-        this.d.ctx.runner.run({
-          plugin,
-          tool: job.data.tool,
-          args,
+      const call = () => {
+        const { runner } = this.d.ctx;
+        return runner.run(runner.prepare(plugin, job.data.tool, args), {
           mode: 'job',
           signal: live.controller.signal,
           onProgress: (pct, stage) => this.#onProgress(id, run, live, pct, stage),
-          onPartial: (value) => {
+          onPartial: (resultJson) => {
             if (this.live.get(id) !== live) return;
-            this.d.emit('partial', { job_id: id, index: live.partials++, result: value, plugin });
+            this.d.emit('partial', { job_id: id, index: live.partials++, resultJson, plugin });
           },
         });
+      };
       const tracing = this.d.ctx.tracing;
-      const { result } = await (tracing
+      const { resultJson } = await (tracing
         ? tracing.inSpan(
             `bastion.job ${plugin}/${job.data.tool}`,
             job.data.traceparent ?? null,
@@ -293,13 +284,17 @@ export class JobExecutor {
             call,
           )
         : call());
-      await this.#finish(id, plugin, run, 'succeeded', { result, progress: 100, stage: live.stage });
+      await this.#finish(id, plugin, run, 'succeeded', { resultJson, progress: 100, stage: live.stage });
       return null;
     } catch (err) {
-      const e =
-        err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
-      if (!(err instanceof BastionError)) logger.error({ err, job: id }, 'cluster: unexpected error running a job');
-      if (live.handback || e.code === 'SHUTTING_DOWN') {
+      const e = toCoded(err);
+      if (isUnexpected(e)) logger.error({ err: e, job: id }, 'cluster: unexpected error running a job');
+      const end = jobEnd(e, {
+        aborted: live.controller.signal.aborted,
+        stopping: this.#stopping,
+        handedBack: live.handback,
+      });
+      if (end.kind === 'host-stopped') {
         // Clean shutdown (the call was cut by the shutdown grace): back to the queue at once, for another node;
         // this start still counts as an attempt.
         await records.requeue(id, run, false);
@@ -307,26 +302,24 @@ export class JobExecutor {
         this.#emitStatus(id, plugin, 'queued', null);
         throw new WaitingError();
       }
-      if (e.code === 'PLUGIN_BUSY' && !live.controller.signal.aborted && !this.#stopping) {
+      if (end.kind === 'busy') {
         // The plugin's own queue is full of direct calls here: retry a little later (any node), not an attempt.
         await records.requeue(id, run, true);
         await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
         this.#emitStatus(id, plugin, 'queued', null);
         throw new DelayedError();
       }
-      if (e.code === 'CANCELLED') {
-        await this.#finish(id, plugin, run, 'cancelled', {
-          error: { code: 'CANCELLED', message: 'the job was cancelled' },
-        });
+      if (end.kind === 'cancelled') {
+        await this.#finish(id, plugin, run, 'cancelled', { error: end.error });
         return null;
       }
-      if (PLUGIN_FAILURES.has(e.code) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      if (end.pluginFailure && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
         // The operator opted in to retries of plugin failures: BullMQ retries it (on any node) after a backoff.
         await records.requeue(id, run, false);
         this.#emitStatus(id, plugin, 'queued', null);
         throw new Error(`${e.code}: ${e.message}`, { cause: err });
       }
-      await this.#finish(id, plugin, run, 'failed', { error: { code: e.code, message: e.message } });
+      await this.#finish(id, plugin, run, 'failed', { error: end.error });
       return null;
     } finally {
       this.live.delete(id);

@@ -1,4 +1,5 @@
-import type { ErrorCode, JobRecord, JobStatus } from '@bastion/protocol';
+import type { ErrorCode, JobStatus } from '@bastion/protocol';
+import type { JobView } from '../jobs/backend.js';
 import type { Redis } from 'ioredis';
 import type { ClusterKeys } from './keys.js';
 
@@ -108,13 +109,14 @@ type Fields = Record<string, string>;
 export type FinalStatus = 'succeeded' | 'failed' | 'cancelled';
 
 export interface Outcome {
-  result?: unknown;
+  /** The result as the worker serialised it, stored as it is. */
+  resultJson?: string;
   error?: { code: string; message: string };
   progress?: number;
   stage?: string | null;
 }
 
-function toRecord(id: string, f: Fields): JobRecord {
+function toView(id: string, f: Fields): JobView {
   return {
     job_id: id,
     plugin: f.plugin ?? '',
@@ -122,7 +124,7 @@ function toRecord(id: string, f: Fields): JobRecord {
     status: (f.status ?? 'queued') as JobStatus,
     progress: Number(f.progress ?? 0),
     stage: f.stage ?? null,
-    result: f.result === undefined ? null : (JSON.parse(f.result) as unknown),
+    resultJson: f.result ?? null,
     error: f.error_code === undefined ? null : { code: f.error_code as ErrorCode, message: f.error_message ?? '' },
     created_at: f.created_at ?? '',
     started_at: f.started_at ?? null,
@@ -143,7 +145,7 @@ export class ClusterJobRecords {
   ) {}
 
   /** `data` is the BullMQ job's data (JSON), kept so a queue entry that went missing can be added again. */
-  async create(id: string, plugin: string, tool: string, data: string): Promise<JobRecord> {
+  async create(id: string, plugin: string, tool: string, data: string): Promise<JobView> {
     const seq = await this.redis.incr(this.keys.jobSeq);
     const createdAt = new Date().toISOString();
     await this.redis
@@ -161,7 +163,7 @@ export class ClusterJobRecords {
       .zadd(this.keys.jobs, seq, id)
       .sadd(this.keys.open, id)
       .exec();
-    return toRecord(id, { plugin, tool, status: 'queued', progress: '0', attempts: '0', created_at: createdAt });
+    return toView(id, { plugin, tool, status: 'queued', progress: '0', attempts: '0', created_at: createdAt });
   }
 
   /** Undoes a create whose queue entry could not be written. */
@@ -175,9 +177,9 @@ export class ClusterJobRecords {
       .exec();
   }
 
-  async get(id: string): Promise<JobRecord | null> {
+  async get(id: string): Promise<JobView | null> {
     const f = await this.redis.hgetall(this.keys.job(id));
-    return f.status ? toRecord(id, f) : null;
+    return f.status ? toView(id, f) : null;
   }
 
   /** Whether a cancel has been asked for this job. */
@@ -200,8 +202,8 @@ export class ClusterJobRecords {
     plugin?: string | undefined;
     beforeSeq?: number | undefined;
     limit: number;
-  }): Promise<{ jobs: JobRecord[]; nextBeforeSeq: number | null }> {
-    const jobs: JobRecord[] = [];
+  }): Promise<{ jobs: JobView[]; nextBeforeSeq: number | null }> {
+    const jobs: JobView[] = [];
     let max = q.beforeSeq === undefined ? '+inf' : `(${q.beforeSeq}`;
     let scanned = 0;
     let lastSeq: number | null = null;
@@ -228,7 +230,7 @@ export class ClusterJobRecords {
         if (q.status && f.status !== q.status) continue;
         if (q.plugin && f.plugin !== q.plugin) continue;
         if (jobs.length === q.limit) return { jobs, nextBeforeSeq: lastSeq };
-        jobs.push(toRecord(id, f));
+        jobs.push(toView(id, f));
         lastSeq = seq;
       }
       const lastInBatch = Number(batch[batch.length - 1]);
@@ -262,7 +264,7 @@ export class ClusterJobRecords {
   /** A final status; `token` '' finishes whichever run holds it (a cancel of a job whose node is gone). */
   async finish(id: string, token: string, status: FinalStatus, outcome: Outcome): Promise<boolean> {
     const fields: string[] = [];
-    if (outcome.result !== undefined) fields.push('result', JSON.stringify(outcome.result));
+    if (outcome.resultJson !== undefined) fields.push('result', outcome.resultJson);
     if (outcome.error) fields.push('error_code', outcome.error.code, 'error_message', outcome.error.message);
     if (outcome.progress !== undefined) fields.push('progress', String(outcome.progress));
     if (outcome.stage) fields.push('stage', outcome.stage);

@@ -86,7 +86,7 @@ export class OutcomeWriter {
       return changed ? 'written' : 'skipped';
     } catch (err) {
       p.lastError = describeRedisError(err);
-      if (isOutOfMemory(err) && p.outcome.result !== undefined && Date.now() - p.since >= OOM_DEGRADE_AFTER_MS) {
+      if (isOutOfMemory(err) && p.outcome.resultJson !== undefined && Date.now() - p.since >= OOM_DEGRADE_AFTER_MS) {
         // The result itself does not fit: keep the job's end, drop the result.
         p.status = 'failed';
         p.outcome = {

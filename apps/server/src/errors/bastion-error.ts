@@ -1,13 +1,25 @@
 import { ERROR_CODES, type ErrorBody, type ErrorCode, type ErrorInfo } from '@bastion/protocol';
 
-/** A failure with a code from the registry; every surface (HTTP, WS, MCP) renders it the same way. */
+/** Where a failure happened, when a call was involved; rendered in the error body. */
+export interface ErrorExtra {
+  plugin?: string;
+  tool?: string;
+  details?: unknown;
+  retryAfterS?: number;
+}
+
+/**
+ * A failure with a code from the registry; every surface (HTTP, WS, MCP) renders it the same way. `cause` (not
+ * rendered) keeps what it was made from, for the log.
+ */
 export class BastionError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { plugin?: string; tool?: string; details?: unknown; retryAfterS?: number } = {},
+    readonly extra: ErrorExtra = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'BastionError';
   }
 

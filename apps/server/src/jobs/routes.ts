@@ -1,17 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  type JobInput,
-  type JobListResponse,
-  type JobRecord,
-  type JobStatus,
-  type JobSubmitResponse,
-} from '@bastion/protocol';
+import { type JobInput, type JobStatus, type JobSubmitResponse } from '@bastion/protocol';
 import { readArgsBody } from '../api/body.js';
 import { coerceFormFields } from '../api/form-fields.js';
 import { jobListQuery, jobParams } from '../api/schemas.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobBackend } from './backend.js';
 import { jobInputMeta } from './input.js';
+import { jobJson, jobPageJson } from './job-json.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
 export function jobRoutes(
@@ -50,9 +47,9 @@ export function jobRoutes(
       config: { access: 'user' },
       schema: { summary: 'List jobs, newest first, with cursor paging', querystring: jobListQuery },
     },
-    async (request): Promise<JobListResponse> => {
+    async (request, reply) => {
       const { status, plugin, limit, before } = request.query;
-      return jobs.list({ status, plugin, limit, before });
+      return reply.type(JSON_TYPE).send(jobPageJson(await jobs.list({ status, plugin, limit, before })));
     },
   );
 
@@ -62,10 +59,11 @@ export function jobRoutes(
       config: { access: 'user' },
       schema: { summary: 'A job: status, progress, stage, result or error', params: jobParams },
     },
-    async (request): Promise<JobRecord> => {
+    async (request, reply) => {
       const job = await jobs.get(request.params.id);
       if (!job) throw new BastionError('JOB_NOT_FOUND', `no job '${request.params.id}'`);
-      return job;
+      // The stored result goes out as stored: a finished job is read without parsing its result.
+      return reply.type(JSON_TYPE).send(jobJson(job));
     },
   );
 
@@ -99,6 +97,6 @@ export function jobRoutes(
         params: jobParams,
       },
     },
-    async (request): Promise<JobRecord> => jobs.cancel(request.params.id),
+    async (request, reply) => reply.type(JSON_TYPE).send(jobJson(await jobs.cancel(request.params.id))),
   );
 }

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { JobInput, JobRecord } from '@bastion/protocol';
+import type { JobInput } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
 import type { NodeIdentity } from '../cluster/identity.js';
 import { BastionError } from '../errors/bastion-error.js';
-import { prepareArgs } from '../runner/args.js';
+import { isUnexpected, toCoded } from '../errors/coded.js';
 import { ATTR } from '../tracing/attributes.js';
-import type { JobBackend, JobEvents, JobListQuery, JobPage } from './backend.js';
+import type { JobBackend, JobEvents, JobListQuery, JobPage, JobView } from './backend.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { JobInputMeta } from './input.js';
+import { JOB_CANCELLED, JOB_HOST_STOPPED, jobEnd } from './outcome.js';
 import { applyProgress, BUSY_RETRY_MS } from './progress.js';
 import { JobStore } from './store.js';
 
@@ -105,26 +106,17 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
     const deadline = Date.now() + this.ctx.config.file.shutdownGraceMs;
     while (this.#live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     for (const [id, live] of [...this.#live]) {
-      this.#finish(id, 'failed', {
-        error: { code: 'HOST_RESTARTED', message: 'the server stopped while this job was running; submit it again' },
-      });
+      this.#finish(id, 'failed', { error: JOB_HOST_STOPPED });
       live.controller.abort();
     }
     this.store.close();
   }
 
   /** Validates and stores a job, then queues it. Throws coded errors (404, 400, 503) for bad submissions. */
-  async submit(plugin: string, tool: string, rawArgs: unknown, input?: JobInputMeta): Promise<JobRecord> {
+  async submit(plugin: string, tool: string, rawArgs: unknown, input?: JobInputMeta): Promise<JobView> {
     this.ctx.lifecycle.assertAccepting();
     if (this.#stopping) throw new BastionError('SHUTTING_DOWN', 'the server is stopping; submit the job again later');
-    const info = this.ctx.runner.resolveTool(plugin, tool);
-    let args: Record<string, unknown>;
-    try {
-      args = prepareArgs(info, rawArgs);
-    } catch (err) {
-      if (err instanceof BastionError) throw new BastionError(err.code, err.message, { ...err.extra, plugin, tool });
-      throw err;
-    }
+    const { args } = this.ctx.runner.prepare(plugin, tool, rawArgs);
     const max = this.ctx.config.file.maxQueuedJobs;
     if (this.store.countQueued() >= max) {
       throw new BastionError('PLUGIN_BUSY', `${max} jobs are already queued (maxQueuedJobs); try again later`, {
@@ -146,11 +138,11 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
   }
 
   /** A job with its live progress; null if unknown. */
-  async get(id: string): Promise<JobRecord | null> {
+  async get(id: string): Promise<JobView | null> {
     return this.getSync(id);
   }
 
-  getSync(id: string): JobRecord | null {
+  getSync(id: string): JobView | null {
     const record = this.store.get(id);
     return record ? this.#overlay(record) : null;
   }
@@ -180,7 +172,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
    * replaced — not counted as a failure — if it does not stop within the grace period); answers the job
    * afterwards. A job cancelled already is answered unchanged; one that succeeded or failed is a BAD_REQUEST.
    */
-  async cancel(id: string): Promise<JobRecord> {
+  async cancel(id: string): Promise<JobView> {
     const record = this.store.get(id);
     if (!record) throw new BastionError('JOB_NOT_FOUND', `no job '${id}'`);
     if (record.status === 'cancelled') return record;
@@ -201,7 +193,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
       const queue = this.#queues.get(record.plugin);
       const i = queue?.indexOf(id) ?? -1;
       if (queue && i >= 0) queue.splice(i, 1);
-      this.#finish(id, 'cancelled', { error: { code: 'CANCELLED', message: 'the job was cancelled' } });
+      this.#finish(id, 'cancelled', { error: JOB_CANCELLED });
     }
     return this.getSync(id) ?? record;
   }
@@ -220,7 +212,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
     return this.#live.size;
   }
 
-  #overlay(record: JobRecord): JobRecord {
+  #overlay(record: JobView): JobView {
     const live = this.#live.get(record.job_id);
     if (!live || record.status !== 'running') return record;
     return { ...record, progress: live.progress, stage: live.stage };
@@ -284,22 +276,21 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
     this.#runningPerPlugin.set(plugin, (this.#runningPerPlugin.get(plugin) ?? 0) + 1);
     this.#emitStatus(record);
     let requeued = false;
-    const run = () =>
-      this.ctx.runner.run({
-        plugin,
-        tool: record.tool,
-        args,
+    const run = () => {
+      const call = this.ctx.runner.prepare(plugin, record.tool, args);
+      return this.ctx.runner.run(call, {
         mode: 'job',
         signal: live.controller.signal,
         onProgress: (pct, stage) => this.#onProgress(id, live, pct, stage),
-        onPartial: (value) => {
+        onPartial: (resultJson) => {
           if (this.#live.get(id) !== live) return;
-          this.emit('partial', { job_id: id, index: live.partials++, result: value, plugin });
+          this.emit('partial', { job_id: id, index: live.partials++, resultJson, plugin });
         },
       });
+    };
     const tracing = this.ctx.tracing;
     try {
-      const { result } = await (tracing
+      const { resultJson } = await (tracing
         ? tracing.inSpan(
             `bastion.job ${plugin}/${record.tool}`,
             this.store.traceparent(id),
@@ -307,25 +298,23 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
             run,
           )
         : run());
-      this.#finish(id, 'succeeded', { result, progress: 100, stage: live.stage });
+      this.#finish(id, 'succeeded', { resultJson, progress: 100, stage: live.stage });
     } catch (err) {
-      const e =
-        err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
-      if (!(err instanceof BastionError)) this.logger.error({ err, job: id }, 'jobs: unexpected error');
-      if (e.code === 'PLUGIN_BUSY' && !live.controller.signal.aborted && !this.#stopping && this.store.requeue(id)) {
+      const e = toCoded(err);
+      if (isUnexpected(e)) this.logger.error({ err: e, job: id }, 'jobs: unexpected error');
+      const end = jobEnd(e, { aborted: live.controller.signal.aborted, stopping: this.#stopping });
+      if (end.kind === 'busy' && this.store.requeue(id)) {
         // The plugin's own queue is full of direct calls: wait a little and retry, first in line.
         requeued = true;
         this.#queues.get(plugin)?.unshift(id);
         this.#emitStatus(this.store.get(id));
-      } else if (e.code === 'CANCELLED') {
-        this.#finish(id, 'cancelled', { error: { code: 'CANCELLED', message: 'the job was cancelled' } });
-      } else if (e.code === 'SHUTTING_DOWN') {
+      } else if (end.kind === 'cancelled') {
+        this.#finish(id, 'cancelled', { error: end.error });
+      } else if (end.kind === 'host-stopped') {
         // Cut by the shutdown grace: the documented job code for a stop of the host.
-        this.#finish(id, 'failed', {
-          error: { code: 'HOST_RESTARTED', message: 'the server stopped while this job was running; submit it again' },
-        });
+        this.#finish(id, 'failed', { error: JOB_HOST_STOPPED });
       } else {
-        this.#finish(id, 'failed', { error: { code: e.code, message: e.message } });
+        this.#finish(id, 'failed', { error: end.kind === 'failed' ? end.error : { code: e.code, message: e.message } });
       }
     } finally {
       this.#live.delete(id);
@@ -356,7 +345,12 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
   #finish(
     id: string,
     status: 'succeeded' | 'failed' | 'cancelled',
-    outcome: { result?: unknown; error?: { code: string; message: string }; progress?: number; stage?: string | null },
+    outcome: {
+      resultJson?: string;
+      error?: { code: string; message: string };
+      progress?: number;
+      stage?: string | null;
+    },
   ): void {
     if (this.store.closed) return;
     const live = this.#live.get(id);
@@ -368,7 +362,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
     if (changed) this.#emitStatus(this.store.get(id));
   }
 
-  #emitStatus(record: JobRecord | null): void {
+  #emitStatus(record: JobView | null): void {
     if (!record) return;
     this.emit('status', { job_id: record.job_id, status: record.status, error: record.error, plugin: record.plugin });
   }

@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { ErrorCode, JobInput, JobRecord, JobStatus } from '@bastion/protocol';
+import type { ErrorCode, JobInput, JobStatus } from '@bastion/protocol';
+import type { JobView } from './backend.js';
 import { inputFiles, type JobInputMeta } from './input.js';
 import { migrate } from './migrations.js';
 
@@ -36,7 +37,7 @@ interface StoredInput {
 
 export interface StoredJob {
   seq: number;
-  record: JobRecord;
+  record: JobView;
 }
 
 export interface ListQuery {
@@ -49,7 +50,7 @@ export interface ListQuery {
 
 const nowIso = (): string => new Date().toISOString();
 
-function toRecord(row: Row): JobRecord {
+function toView(row: Row): JobView {
   return {
     job_id: row.id,
     plugin: row.plugin,
@@ -57,7 +58,7 @@ function toRecord(row: Row): JobRecord {
     status: row.status,
     progress: row.progress,
     stage: row.stage,
-    result: row.result_json === null ? null : (JSON.parse(row.result_json) as unknown),
+    resultJson: row.result_json,
     error: row.error_code === null ? null : { code: row.error_code as ErrorCode, message: row.error_message ?? '' },
     created_at: row.created_at,
     started_at: row.started_at,
@@ -151,7 +152,7 @@ export class JobStore {
     args: Record<string, unknown>,
     meta: JobInputMeta = { parts: {}, preview: null },
     traceparent: string | null = null,
-  ): JobRecord {
+  ): JobView {
     const json: Record<string, unknown> = {};
     const files: Record<string, string> = {};
     const input: StoredInput = { parts: {}, sizes: {}, preview: null };
@@ -190,7 +191,7 @@ export class JobStore {
       this.removeFiles(id);
       throw err;
     }
-    return this.get(id) as JobRecord;
+    return this.get(id) as JobView;
   }
 
   /** The job's arguments with binary ones read back from their files. Throws if a file has gone. */
@@ -203,9 +204,9 @@ export class JobStore {
     return args;
   }
 
-  get(id: string): JobRecord | null {
+  get(id: string): JobView | null {
     const row = this.#stmts.get.get(id);
-    return row ? toRecord(row) : null;
+    return row ? toView(row) : null;
   }
 
   /** The W3C trace context the job was submitted in, or null. */
@@ -250,16 +251,21 @@ export class JobStore {
     this.#stmts.progress.run(progress, stage, id);
   }
 
-  /** queued/running → a final status; false if the job had already finished. */
+  /** queued/running → a final status; false if the job had already finished. The result is stored as given. */
   finish(
     id: string,
     status: 'succeeded' | 'failed' | 'cancelled',
-    outcome: { result?: unknown; error?: { code: string; message: string }; progress?: number; stage?: string | null },
+    outcome: {
+      resultJson?: string;
+      error?: { code: string; message: string };
+      progress?: number;
+      stage?: string | null;
+    },
   ): boolean {
     const info = this.#stmts.finish.run({
       id,
       status,
-      result_json: outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      result_json: outcome.resultJson ?? null,
       error_code: outcome.error?.code ?? null,
       error_message: outcome.error?.message ?? null,
       finished_at: nowIso(),
@@ -270,8 +276,8 @@ export class JobStore {
   }
 
   /** Queued jobs, oldest first (to resume them after a restart). */
-  queued(): JobRecord[] {
-    return this.#stmts.queued.all().map(toRecord);
+  queued(): JobView[] {
+    return this.#stmts.queued.all().map(toView);
   }
 
   countQueued(): number {
@@ -296,7 +302,7 @@ export class JobStore {
     }
     const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.#db.prepare<Array<string | number>, Row>(sql).all(...params, q.limit + 1);
-    return rows.map((row) => ({ seq: row.seq, record: toRecord(row) }));
+    return rows.map((row) => ({ seq: row.seq, record: toView(row) }));
   }
 
   /** Deletes finished jobs older than the cutoff, with their files; returns how many went. */

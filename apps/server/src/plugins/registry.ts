@@ -49,6 +49,8 @@ interface Entry {
   reason: string | null;
   reasonCode: string | null;
   tools: readonly LoadedTool[];
+  /** The same tools by name, replaced with them. */
+  toolIndex: ReadonlyMap<string, LoadedTool>;
   loadedAt: number | null;
   lastUsed: number | null;
   success: number;
@@ -90,6 +92,8 @@ export class Registry extends EventEmitter<RegistryEvents> {
   readonly #entries = new Map<string, Entry>();
   /** Bumped by every write: readers that cache what they derive from snapshots compare it. */
   #version = 0;
+  /** Bumped only when the set of callable tools may have changed (a plugin's tools, availability or manifest). */
+  #toolsVersion = 0;
 
   constructor(private readonly log: (msg: string) => void = () => {}) {
     super();
@@ -98,6 +102,15 @@ export class Registry extends EventEmitter<RegistryEvents> {
   /** Changes whenever anything a health record shows (other than the clock's uptime) may have changed. */
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * Changes whenever the tools a client may call could have changed: a plugin (re)registered, its tools replaced,
+   * or it became available or unavailable. Not on calls, unlike {@link version}: catalogs built from the tools (MCP)
+   * are cached against it.
+   */
+  get toolsVersion(): number {
+    return this.#toolsVersion;
   }
 
   has(name: string): boolean {
@@ -111,6 +124,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
   /** Adds (or, on restart, refreshes the static facts of) a plugin. Counters survive a restart. */
   register(input: RegisterInput): void {
     this.#version++;
+    this.#toolsVersion++;
     const existing = this.#entries.get(input.name);
     if (existing) {
       existing.folder = input.folder;
@@ -126,6 +140,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       reason: null,
       reasonCode: null,
       tools: [],
+      toolIndex: new Map(),
       loadedAt: null,
       lastUsed: null,
       success: 0,
@@ -173,6 +188,11 @@ export class Registry extends EventEmitter<RegistryEvents> {
     return this.#entries.get(name)?.tools ?? [];
   }
 
+  /** One tool of a plugin by name, whatever the plugin's state. */
+  tool(name: string, tool: string): LoadedTool | undefined {
+    return this.#entries.get(name)?.toolIndex.get(tool);
+  }
+
   /**
    * Moves a plugin to a new state if the table allows it; an illegal move is refused, logged, and returns false.
    */
@@ -188,6 +208,7 @@ export class Registry extends EventEmitter<RegistryEvents> {
       this.log(`refused illegal transition of plugin '${name}': ${from ?? '—'} → ${to}`);
       return false;
     }
+    if (from === null || AVAILABLE_STATES.includes(from) !== AVAILABLE_STATES.includes(to)) this.#toolsVersion++;
     e.state = to;
     if (to === 'INITIALIZED' && from === 'LOADED') e.loadedAt = Date.now();
     if (to === 'LOADED' || to === 'FAILED' || to === 'UNAVAILABLE') e.loadedAt = null;
@@ -201,7 +222,10 @@ export class Registry extends EventEmitter<RegistryEvents> {
 
   setTools(name: string, tools: readonly LoadedTool[]): void {
     this.#version++;
-    this.#entry(name).tools = tools;
+    this.#toolsVersion++;
+    const e = this.#entry(name);
+    e.tools = tools;
+    e.toolIndex = new Map(tools.map((t) => [t.name, t]));
   }
 
   /** A call was handed to a worker: RUNNING while any call is in flight. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { HealthRecord, Limits } from '@bastion/protocol';
 import { pino } from 'pino';
 import { serverConfigSchema } from '../config/schema.js';
+import { codeOfStatus } from '../errors/coded.js';
 import { createServer } from '../server.js';
 import { readManifest } from './manifest.js';
 
@@ -80,7 +81,11 @@ export async function openPluginHost(folder: string, opts: PluginHostOptions = {
       const body = res.json() as { ok: boolean; result?: unknown; error?: { code: string; message: string } };
       return body.ok
         ? { ok: true, status: res.statusCode, result: body.result }
-        : { ok: false, status: res.statusCode, error: body.error ?? { code: 'INTERNAL_ERROR', message: res.body } };
+        : {
+            ok: false,
+            status: res.statusCode,
+            error: body.error ?? { code: codeOfStatus(res.statusCode), message: res.body },
+          };
     },
     async health() {
       return (await app.inject({ url: `/v1/plugins/${encodeURIComponent(id)}/health` })).json() as HealthRecord;

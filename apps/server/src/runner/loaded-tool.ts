@@ -2,9 +2,13 @@ import type { WorkerToolInfo } from '@bastion/protocol';
 import type { ValidateFunction } from 'ajv';
 import { LoadFailure } from '../sandbox/load-failure.js';
 import { binaryProperties } from './args.js';
+import { mcpView, type McpView } from './schemas/mcp-view.js';
 import { SchemaError, type SchemaCompiler } from './schemas/schema-compiler.js';
 
-/** A tool as the host uses it: what the worker declared, with its argument check compiled once at load. */
+/**
+ * A tool as the host uses it, built once per load: what the worker declared, its argument check compiled, its
+ * binary properties, and how MCP shows it.
+ */
 export interface LoadedTool extends WorkerToolInfo {
   readonly validateInput: ValidateFunction;
   /** Top-level properties declared binary (`contentEncoding: 'base64'`). */
@@ -14,6 +18,7 @@ export interface LoadedTool extends WorkerToolInfo {
    * not in its standard library); absent where the worker checks them, or the tool declares none.
    */
   readonly validateOutput?: ValidateFunction;
+  readonly mcp: McpView;
 }
 
 /**
@@ -47,6 +52,7 @@ export async function loadTools(
       validateInput,
       ...(validateOutput ? { validateOutput } : {}),
       binary: binaryProperties(t.inputSchema),
+      mcp: mcpView(t),
     });
   });
 }

@@ -19,7 +19,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { isBastionError } from '../errors/bastion-error.js';
+import { toCoded } from '../errors/coded.js';
 import { ATTR } from './attributes.js';
 import { CallTrace } from './call-trace.js';
 import { exportersFromEnv } from './exporters.js';
@@ -121,7 +121,7 @@ export class Tracing {
       span.setAttribute(ATTR.outcome, 'ok');
       return result;
     } catch (err) {
-      const outcome = isBastionError(err) ? err.code : 'INTERNAL_ERROR';
+      const outcome = toCoded(err).code;
       span.setAttribute(ATTR.outcome, outcome);
       span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
       throw err;

@@ -1,3 +1,4 @@
+import { mcpView } from '../../src/runner/schemas/mcp-view.js';
 import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
 import type { Limits } from '@bastion/protocol';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +53,7 @@ describe('GET /v1/plugins body cache', () => {
         outputSchema: null,
         validateInput: createSchemaAjv({ source: false }).compile({}),
         binary: [],
+        mcp: mcpView({ name: 't', description: '', inputSchema: {}, outputSchema: null }),
       },
     ]);
     // uptime is filled in per request: every 50 ms over 3 s, unchanged registry.

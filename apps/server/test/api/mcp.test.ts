@@ -399,14 +399,15 @@ describe('MCP auth', () => {
 
 describe('MCP results', () => {
   it('uses object results as structuredContent and wraps anything else as {result}', () => {
-    expect(successResult({ a: 1 }, false)).toEqual({
+    const done = (result: unknown) => ({ result, resultJson: JSON.stringify(result) });
+    expect(successResult(done({ a: 1 }), false)).toEqual({
       content: [{ type: 'text', text: '{"a":1}' }],
       structuredContent: { a: 1 },
     });
-    expect(successResult([1, 2], false).structuredContent).toEqual({ result: [1, 2] });
-    expect(successResult('text', false).structuredContent).toEqual({ result: 'text' });
-    expect(successResult(null, false).structuredContent).toEqual({ result: null });
-    expect(successResult({ a: 1 }, true).structuredContent).toEqual({ result: { a: 1 } });
+    expect(successResult(done([1, 2]), false).structuredContent).toEqual({ result: [1, 2] });
+    expect(successResult(done('text'), false).structuredContent).toEqual({ result: 'text' });
+    expect(successResult(done(null), false).structuredContent).toEqual({ result: null });
+    expect(successResult(done({ a: 1 }), true).structuredContent).toEqual({ result: { a: 1 } });
   });
 });
 

@@ -1,3 +1,4 @@
+import { mcpView } from '../../src/runner/schemas/mcp-view.js';
 import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
@@ -22,6 +23,7 @@ function loaded(): Registry {
       outputSchema: null,
       validateInput: createSchemaAjv({ source: false }).compile({}),
       binary: [],
+      mcp: mcpView({ name: 't', description: '', inputSchema: {}, outputSchema: null }),
     },
   ]);
   r.transition('p', 'INITIALIZED');

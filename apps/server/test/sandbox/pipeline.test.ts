@@ -1,6 +1,6 @@
 import type { HealthRecord } from '@bastion/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRequest } from '../../src/runner/tool-runner.js';
+import type { RunOptions } from '../../src/runner/tool-runner.js';
 import { expectStillServing, fixtureSubset, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -11,8 +11,8 @@ describe('calls waiting inside a worker', () => {
   let t: TestServer;
   const health = async () =>
     (await t.server.app.inject({ method: 'GET', url: '/v1/plugins/ok/health' })).json<HealthRecord>();
-  const run = (tool: string, args: Record<string, unknown>, extra: Partial<RunRequest> = {}) =>
-    t.server.ctx.runner.run({ plugin: 'ok', tool, args, mode: 'direct', ...extra });
+  const run = (tool: string, args: Record<string, unknown>, extra: Partial<RunOptions> = {}) =>
+    t.server.ctx.runner.run(t.server.ctx.runner.prepare('ok', tool, args), { mode: 'direct', ...extra });
   /** Short calls first (enough to outweigh the long ones before), so that the worker takes the next call while busy. */
   const warm = async () => {
     for (let i = 0; i < 40; i++) await run('echo', { text: 'warm' });

@@ -43,10 +43,7 @@ describe('queue, concurrency and cancellation', () => {
   it('a cancelled call that ignores its signal gets its worker replaced, without a failure', async () => {
     const before = await health('ok');
     const controller = new AbortController();
-    const call = t.server.ctx.runner.run({
-      plugin: 'ok',
-      tool: 'stubborn',
-      args: { ms: 30_000 },
+    const call = t.server.ctx.runner.run(t.server.ctx.runner.prepare('ok', 'stubborn', { ms: 30_000 }), {
       mode: 'direct',
       signal: controller.signal,
     });
@@ -65,10 +62,7 @@ describe('queue, concurrency and cancellation', () => {
 
   it('a cancelled call that honours its signal ends at once and keeps its worker', async () => {
     const controller = new AbortController();
-    const call = t.server.ctx.runner.run({
-      plugin: 'ok',
-      tool: 'slow',
-      args: { ms: 30_000 },
+    const call = t.server.ctx.runner.run(t.server.ctx.runner.prepare('ok', 'slow', { ms: 30_000 }), {
       mode: 'direct',
       signal: controller.signal,
     });

@@ -1,4 +1,3 @@
-import type { ErrorCode } from '@bastion/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -7,20 +6,14 @@ import { keyFingerprint } from '../auth.js';
 import { parseJsonText } from '../body.js';
 import { sendError } from '../error-handler.js';
 import { BastionError } from '../../errors/bastion-error.js';
+import { codeOfStatus } from '../../errors/coded.js';
 import { sameOwner, type SessionStore } from './sessions.js';
 
 /** JSON-RPC error codes the SDK's transport uses for HTTP-level problems. */
 const PARSE_ERROR = -32700;
 const SERVER_ERROR = -32000;
 const SESSION_NOT_FOUND = -32001;
-const INTERNAL_ERROR = -32603;
-
-/** The registry code a JSON-RPC transport answer is counted under in `bastion_request_errors_total`. */
-function codeOfStatus(status: number): ErrorCode {
-  if (status === 404) return 'NOT_FOUND';
-  if (status === 413) return 'PAYLOAD_TOO_LARGE';
-  return status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
-}
+const RPC_INTERNAL = -32603;
 
 /** Methods /mcp answers; the others get 405 with an `Allow` header. */
 const MCP_METHODS = ['GET', 'POST', 'DELETE'];
@@ -146,9 +139,7 @@ export async function mcpRoutes(
       logger.error({ err }, 'MCP request failed');
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ jsonrpc: '2.0', error: { code: INTERNAL_ERROR, message: 'Internal error' }, id: null }),
-        );
+        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: RPC_INTERNAL, message: 'Internal error' }, id: null }));
       } else {
         res.end();
       }

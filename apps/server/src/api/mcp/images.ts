@@ -1,27 +1,5 @@
 import type { ImageContent } from '@modelcontextprotocol/sdk/types.js';
-
-/** Result properties an output schema declares as base64 images: name → declared media type. Once per schema. */
-const imageProps = new WeakMap<object, ReadonlyArray<[string, string]>>();
-
-function declaredImages(schema: Record<string, unknown>): ReadonlyArray<[string, string]> {
-  let found = imageProps.get(schema);
-  if (!found) {
-    const props = schema.properties;
-    found =
-      typeof props === 'object' && props !== null
-        ? Object.entries(props as Record<string, unknown>).flatMap(([name, p]): Array<[string, string]> => {
-            const { contentMediaType, contentEncoding } = (p ?? {}) as Record<string, unknown>;
-            return typeof contentMediaType === 'string' &&
-              contentMediaType.startsWith('image/') &&
-              contentEncoding === 'base64'
-              ? [[name, contentMediaType]]
-              : [];
-          })
-        : [];
-    imageProps.set(schema, found);
-  }
-  return found;
-}
+import type { McpView } from '../../runner/schemas/mcp-view.js';
 
 const DATA_URL = /^data:(image\/[\w.+-]+);base64,/;
 
@@ -39,13 +17,14 @@ function sniff(base64: string): string | null {
 
 /**
  * MCP `image` content items for a tool result: one per top-level property its output schema marks
- * `contentEncoding: base64` with a `contentMediaType` of `image/...`, so clients that show images (or hand them to a
- * model) get an image rather than base64 inside JSON text. A data: URL's own type wins; `image/*` is sniffed.
+ * `contentEncoding: base64` with a `contentMediaType` of `image/...` (found once per load, `McpView.images`), so
+ * clients that show images (or hand them to a model) get an image rather than base64 inside JSON text. A data:
+ * URL's own type wins; `image/*` is sniffed.
  */
-export function imageContent(outputSchema: Record<string, unknown> | null, result: unknown): ImageContent[] {
-  if (!outputSchema || typeof result !== 'object' || result === null || Array.isArray(result)) return [];
+export function imageContent(view: McpView | null, result: unknown): ImageContent[] {
+  if (!view?.images.length || typeof result !== 'object' || result === null || Array.isArray(result)) return [];
   const items: ImageContent[] = [];
-  for (const [name, declared] of declaredImages(outputSchema)) {
+  for (const [name, declared] of view.images) {
     const value = (result as Record<string, unknown>)[name];
     if (typeof value !== 'string' || value === '') continue;
     const url = DATA_URL.exec(value);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Feature, FeatureFactory } from '../../feature.js';
 import type { ApiContext } from '../context.js';
+import { McpCatalog } from './catalog.js';
 import { mcpRoutes } from './http.js';
 import { watchToolList } from './list-changed.js';
 import { createMcpServer } from './mcp-server.js';
@@ -17,7 +18,8 @@ export function createMcpFeature(
   limits: SessionLimits = DEFAULT_SESSION_LIMITS,
 ): McpFeature {
   const log = logger.child({ component: 'mcp' });
-  const sessions = new SessionStore(() => createMcpServer(ctx, log), log, limits);
+  const catalog = new McpCatalog(ctx.registry);
+  const sessions = new SessionStore(() => createMcpServer(ctx, catalog, log), log, limits);
   const unwatch = watchToolList(ctx.registry, () => sessions.broadcastToolListChanged());
   return {
     name: 'mcp',

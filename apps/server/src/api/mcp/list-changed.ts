@@ -1,5 +1,5 @@
 import type { Registry, StateEvent } from '../../plugins/registry.js';
-import type { WorkerToolInfo } from '../../sandbox/messages.js';
+import type { LoadedTool } from '../../runner/loaded-tool.js';
 
 /** Coalesces the state changes of one restart (FAILED → LOADED → INITIALIZED) into few notifications. */
 const COALESCE_MS = 20;
@@ -10,7 +10,7 @@ const COALESCE_MS = 20;
  * and are ignored. Returns a function that stops watching.
  */
 export function watchToolList(registry: Registry, onChange: () => void): () => void {
-  const seen = new Map<string, { available: boolean; tools: readonly WorkerToolInfo[] }>();
+  const seen = new Map<string, { available: boolean; tools: readonly LoadedTool[] }>();
   for (const name of registry.names())
     seen.set(name, { available: registry.isAvailable(name), tools: registry.tools(name) });
   let timer: NodeJS.Timeout | null = null;

@@ -5,9 +5,11 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } fr
 import type { Logger } from 'pino';
 import { SERVER_ROOT } from '../../paths.js';
 import type { ApiContext } from '../context.js';
-import { catalog, isPlainObject, resolveName, toMcpTool, wrapsOutput } from './catalog.js';
+import { isUnexpected, toCoded } from '../../errors/coded.js';
+import { isPlainObject } from '../../runner/schemas/mcp-view.js';
+import type { McpCatalog } from './catalog.js';
 import { imageContent } from './images.js';
-import { errorResult, successResult, toCodedError } from './results.js';
+import { errorResult, successResult } from './results.js';
 
 function serverVersion(): string {
   try {
@@ -28,33 +30,23 @@ const INSTRUCTIONS =
 
 /**
  * One low-level MCP server (one per session: the SDK binds a server to one transport). It exposes the plugin tools
- * with their raw JSON Schemas and runs calls through the same ToolRunner, and so the same sandbox, as REST.
+ * of the shared catalog and runs calls through the runner's prepare/run, like every other surface.
  */
-export function createMcpServer(ctx: ApiContext, logger: Logger): Server {
+export function createMcpServer(ctx: ApiContext, catalog: McpCatalog, logger: Logger): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true } },
     instructions: INSTRUCTIONS,
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => {
-    const tools = [...catalog(ctx.registry).values()]
-      .filter((e) => e.available)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((e) => toMcpTool(e, ctx.registry.manifest(e.plugin)?.description ?? null));
-    return { tools };
-  });
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: catalog.listed() }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
-    const entries = catalog(ctx.registry);
-    const entry = entries.get(name);
-    const { plugin, tool } = resolveName(entries, name);
+    const { plugin, tool, entry } = catalog.resolve(name);
     const progressToken = request.params._meta?.progressToken;
     try {
-      const { result } = await ctx.runner.run({
-        plugin,
-        tool,
-        args: args ?? {},
+      const call = ctx.runner.prepare(plugin, tool, args ?? {});
+      const done = await ctx.runner.run(call, {
         mode: 'direct',
         signal: extra.signal,
         onProgress:
@@ -69,16 +61,14 @@ export function createMcpServer(ctx: ApiContext, logger: Logger): Server {
                   .catch(() => {}); // the client went away; the call itself decides the outcome
               },
       });
-      const info = entry?.info ?? catalog(ctx.registry).get(name)?.info;
-      return successResult(
-        result,
-        info ? wrapsOutput(info, result) : !isPlainObject(result),
-        imageContent(info?.outputSchema ?? null, result),
-      );
+      // The tool as it ran (a reload between listing and calling gives a new one).
+      const view = ctx.registry.tool(plugin, tool)?.mcp ?? entry?.info.mcp ?? null;
+      const wraps = view?.wraps ?? !isPlainObject(done.result);
+      return successResult(done, wraps, imageContent(view, done.result));
     } catch (err) {
-      const { error, unexpected } = toCodedError(err);
+      const error = toCoded(err);
       ctx.metrics.countError(error.code, 'mcp');
-      if (unexpected) logger.error({ err, tool: name }, 'MCP tool call failed unexpectedly');
+      if (isUnexpected(error)) logger.error({ err: error, tool: name }, 'MCP tool call failed unexpectedly');
       return errorResult(error, Boolean(entry?.info.outputSchema));
     }
   });

@@ -1,17 +1,24 @@
 import type { CallToolResult, ImageContent } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorInfo } from '@bastion/protocol';
-import { BastionError } from '../../errors/bastion-error.js';
-import { isPlainObject } from './catalog.js';
+import type { BastionError } from '../../errors/bastion-error.js';
+import type { CallResult } from '../../runner/tool-runner.js';
+import { isPlainObject } from '../../runner/schemas/mcp-view.js';
 
 /**
- * A successful call: the result as JSON text (for clients that only read text) and as structuredContent. An
- * object result is the structuredContent itself; anything else (and every result of a tool whose outputSchema is
- * not an object schema) is wrapped as `{result: <value>}`. Images the output schema declares follow the text
+ * A successful call: the result as structuredContent and, for clients that only read text (the MCP spec asks a
+ * tool returning structured content to send it as text too), the worker's own JSON text, not serialised again.
+ * An object result is the structuredContent itself; anything else (and every result of a tool whose outputSchema
+ * is not an object schema) is wrapped as `{result: <value>}`. Images the output schema declares follow the text
  * as `image` items (images.ts).
  */
-export function successResult(result: unknown, wrap: boolean, images: ImageContent[] = []): CallToolResult {
+export function successResult(
+  call: Pick<CallResult, 'result' | 'resultJson'>,
+  wrap: boolean,
+  images: ImageContent[] = [],
+): CallToolResult {
+  const { result } = call;
   const structured = wrap || !isPlainObject(result) ? { result } : result;
-  return { content: [{ type: 'text', text: JSON.stringify(result) }, ...images], structuredContent: structured };
+  return { content: [{ type: 'text', text: call.resultJson }, ...images], structuredContent: structured };
 }
 
 /**
@@ -25,10 +32,4 @@ export function errorResult(err: BastionError, toolHasOutputSchema: boolean): Ca
   const result: CallToolResult = { isError: true, content: [{ type: 'text', text: JSON.stringify(info) }] };
   if (!toolHasOutputSchema) result.structuredContent = { ...info };
   return result;
-}
-
-/** Anything thrown by a call, as a coded error; unexpected throws are host bugs (INTERNAL_ERROR). */
-export function toCodedError(err: unknown): { error: BastionError; unexpected: boolean } {
-  if (err instanceof BastionError) return { error: err, unexpected: false };
-  return { error: new BastionError('INTERNAL_ERROR', 'internal error; see the server log'), unexpected: true };
 }

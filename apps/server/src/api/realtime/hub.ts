@@ -1,10 +1,12 @@
-import type { ErrorCode, JobRecord, RealtimeServerPayloads } from '@bastion/protocol';
+import type { ErrorCode, RealtimeServerPayloads } from '@bastion/protocol';
 import { WS_CLOSE } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import { BastionError } from '../../errors/bastion-error.js';
-import type { JobBackend, JobEvents } from '../../jobs/backend.js';
+import { toCoded } from '../../errors/coded.js';
+import type { JobBackend, JobEvents, JobView } from '../../jobs/backend.js';
 import type { Registry, StateEvent } from '../../plugins/registry.js';
+import { envelope, envelopeWithResult } from './envelope.js';
 import { rawToBuffer } from './raw.js';
 import { DEFAULT_OUTBOUND_LIMITS, Outbound, type OutboundLimits } from './outbound.js';
 import { checkJsonValue } from '../body.js';
@@ -30,10 +32,6 @@ type ServerType = keyof RealtimeServerPayloads;
 
 /** Progress and partial results may be shed for a slow client; status changes, errors and replies may not. */
 const DROPPABLE: ReadonlySet<ServerType> = new Set<ServerType>(['job_progress', 'partial_result']);
-
-export function envelope<T extends string>(type: T, payload: unknown): string {
-  return JSON.stringify({ type, payload, timestamp: new Date().toISOString() });
-}
 
 class Connection {
   readonly topics = new Set<string>();
@@ -89,7 +87,10 @@ export class RealtimeHub {
     this.#publish(this.#jobMatch(e.job_id), 'job_progress', { job_id: e.job_id, progress: e.progress, stage: e.stage });
   };
   readonly #onPartial = (e: JobEvents['partial'][0]): void => {
-    this.#publish(this.#jobMatch(e.job_id), 'partial_result', { job_id: e.job_id, index: e.index, result: e.result });
+    const payload = { job_id: e.job_id, index: e.index, result: null };
+    this.#publish(this.#jobMatch(e.job_id), 'partial_result', payload, () =>
+      envelopeWithResult('partial_result', payload, e.resultJson),
+    );
   };
 
   constructor(
@@ -142,8 +143,9 @@ export class RealtimeHub {
       try {
         this.#onMessage(conn, data, isBinary);
       } catch (err) {
-        this.logger.error({ err }, 'realtime: error handling a client message');
-        conn.error('INTERNAL_ERROR', 'internal error; see the server log');
+        const e = toCoded(err);
+        this.logger.error({ err: e }, 'realtime: error handling a client message');
+        conn.error(e.code, e.message);
       }
     });
     ws.on('close', () => {
@@ -194,13 +196,14 @@ export class RealtimeHub {
     match: (topics: Set<string>) => boolean,
     type: T,
     payload: RealtimeServerPayloads[T],
+    encode: () => string = () => envelope(type, payload),
   ): void {
     if (this.#stopped || this.#conns.size === 0) return;
     let data: string | null = null;
     const droppable = DROPPABLE.has(type);
     for (const c of this.#conns) {
       if (!match(c.topics)) continue;
-      data ??= envelope(type, payload);
+      data ??= encode();
       c.out.send(data, droppable);
     }
   }
@@ -318,7 +321,7 @@ export class RealtimeHub {
     // Job topics need a lookup (in cluster mode, in Redis): answer once every named job has been checked.
     void Promise.all(wanted.map(async (topic) => ({ topic, job: await this.#jobSafe(topic.slice(4)) }))).then(
       (found) => {
-        const snapshots: JobRecord[] = [];
+        const snapshots: JobView[] = [];
         for (const { topic, job } of found) {
           if (job instanceof BastionError) {
             conn.error(job.code, `cannot subscribe to '${topic}': ${job.message}`);

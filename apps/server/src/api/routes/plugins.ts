@@ -71,22 +71,16 @@ export function pluginRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { name, tool } = request.params;
-      // Unknown plugin/tool answers before the body is read; run() checks again after the (async) body read.
-      const info = ctx.runner.resolveTool(name, tool);
+      // Unknown plugin/tool answers before the body is read.
+      const info = ctx.runner.resolve(name, tool);
       const body = await readArgsBody(request);
-      const args = coerceFormFields(info.inputSchema, body.args, body.textFields);
+      const call = ctx.runner.prepare(name, info, coerceFormFields(info.inputSchema, body.args, body.textFields));
       // A client that hangs up cancels its call, freeing the worker.
       const cancel = new Cancel();
       const onClose = cancel.abort;
       request.raw.socket?.once('close', onClose);
       try {
-        const { resultJson, executionTimeMs } = await ctx.runner.run({
-          plugin: name,
-          tool,
-          args,
-          mode: 'direct',
-          signal: cancel,
-        });
+        const { resultJson, executionTimeMs } = await ctx.runner.run(call, { mode: 'direct', signal: cancel });
         return reply.type(JSON_TYPE).send(runResponse(name, tool, resultJson, executionTimeMs));
       } finally {
         request.raw.socket?.off('close', onClose);

@@ -1,15 +1,17 @@
-import type { ErrorCode, StreamErrorPayload, StreamResultPayload } from '@bastion/protocol';
+import type { ErrorCode, StreamErrorPayload } from '@bastion/protocol';
 import { WS_CLOSE } from '@bastion/protocol';
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { BastionError } from '../../errors/bastion-error.js';
+import { isUnexpected, toCoded } from '../../errors/coded.js';
 import { checkJsonValue } from '../body.js';
 import type { Registry } from '../../plugins/registry.js';
+import type { LoadedTool } from '../../runner/loaded-tool.js';
 import type { ToolRunner } from '../../runner/tool-runner.js';
 import { ATTR } from '../../tracing/attributes.js';
 import type { Tracing } from '../../tracing/tracing.js';
-import { envelope } from '../realtime/hub.js';
+import { envelope, envelopeWithResult } from '../realtime/envelope.js';
 import { DEFAULT_OUTBOUND_LIMITS, Outbound } from '../realtime/outbound.js';
 import { rawToBuffer } from '../realtime/raw.js';
 
@@ -77,8 +79,9 @@ export class StreamSession {
       try {
         this.#onMessage(data, isBinary);
       } catch (err) {
-        deps.logger.error({ err }, 'stream: error handling a message');
-        this.#error(null, 'INTERNAL_ERROR', 'internal error; see the server log');
+        const e = toCoded(err);
+        deps.logger.error({ err: e }, 'stream: error handling a message');
+        this.#error(null, e.code, e.message);
       }
     });
     ws.on('close', () => {
@@ -109,7 +112,7 @@ export class StreamSession {
     // The tool list is known once the plugin has loaded; an unavailable plugin may come back, so stay open.
     if (deps.registry.isAvailable(plugin) && deps.registry.state(plugin) !== 'LOADED') {
       try {
-        deps.runner.resolveTool(plugin, tool);
+        deps.runner.resolve(plugin, tool);
       } catch (err) {
         if (err instanceof BastionError && err.code === 'TOOL_NOT_FOUND') return reject(err.code, err.message);
       }
@@ -219,27 +222,15 @@ export class StreamSession {
   async #run(frame: Frame): Promise<void> {
     this.#running = true;
     try {
-      const args = { ...this.defaultArgs, ...frame.args };
-      if (frame.image !== null) {
-        const field = this.#imageField();
-        if (!field) {
-          throw new BastionError(
-            'INVALID_INPUT',
-            `tool '${this.tool}' takes no binary input; send args without an image`,
-          );
-        }
-        args[field] = frame.image;
-      }
-      const run = () =>
-        this.deps.runner.run({
-          plugin: this.plugin,
-          tool: this.tool,
-          args,
-          mode: 'direct',
-          signal: this.#abort.signal,
-        });
+      const run = () => {
+        const { runner } = this.deps;
+        const tool = runner.resolve(this.plugin, this.tool);
+        const args = { ...this.defaultArgs, ...frame.args };
+        if (frame.image !== null) args[this.#imageField(tool)] = frame.image;
+        return runner.run(runner.prepare(this.plugin, tool, args), { mode: 'direct', signal: this.#abort.signal });
+      };
       const tracing = this.deps.tracing;
-      const { result, executionTimeMs } = await (tracing
+      const { resultJson, executionTimeMs } = await (tracing
         ? tracing.inSpan(
             `bastion.stream ${this.plugin}/${this.tool}`,
             this.deps.traceparent ?? null,
@@ -248,17 +239,11 @@ export class StreamSession {
             { kind: SpanKind.SERVER, link: false },
           )
         : run());
-      const payload: StreamResultPayload = {
-        frame_id: frame.id,
-        result,
-        execution_time_ms: executionTimeMs,
-        dropped: this.#dropped,
-      };
-      if (!this.#closed) this.#out.send(envelope('result', payload), false);
+      const payload = { frame_id: frame.id, result: null, execution_time_ms: executionTimeMs, dropped: this.#dropped };
+      if (!this.#closed) this.#out.send(envelopeWithResult('result', payload, resultJson), false);
     } catch (err) {
-      const e =
-        err instanceof BastionError ? err : new BastionError('INTERNAL_ERROR', 'internal error; see the server log');
-      if (!(err instanceof BastionError)) this.deps.logger.error({ err }, 'stream: unexpected error');
+      const e = toCoded(err);
+      if (isUnexpected(e)) this.deps.logger.error({ err: e }, 'stream: unexpected error');
       this.#error(frame.id, e.code, e.message);
     } finally {
       this.#running = false;
@@ -269,11 +254,16 @@ export class StreamSession {
   }
 
   /** The argument a frame's image goes to: `?field=`, else the tool's binary argument `image`, else its first. */
-  #imageField(): string | null {
+  #imageField(tool: LoadedTool): string {
     if (this.field) return this.field;
-    const info = this.deps.runner.resolveTool(this.plugin, this.tool);
-    const binary = info.binary;
-    return binary.includes('image') ? 'image' : (binary[0] ?? null);
+    const field = tool.binary.includes('image') ? 'image' : tool.binary[0];
+    if (field === undefined) {
+      throw new BastionError('INVALID_INPUT', `tool '${this.tool}' takes no binary input; send args without an image`, {
+        plugin: this.plugin,
+        tool: this.tool,
+      });
+    }
+    return field;
   }
 
   #error(frameId: FrameId, code: ErrorCode, message: string): void {
