@@ -7,11 +7,17 @@ import { root, tmp } from './server.mjs';
 const cli = path.join(root, 'node_modules/autocannon/autocannon.js');
 
 /**
- * One autocannon run. Returns { rps, p50, p99, max, requests, errors, timeouts, non2xx, statusCodes }.
- * `body` is sent as JSON when it is an object.
+ * One autocannon run. Returns { rps, p50, p99, max, requests, bytes, errors, timeouts, non2xx, statusCodes }.
+ * `body` is sent as JSON when it is an object. `headers` are added to every request; `idReplacement` has
+ * autocannon replace each `[<id>]` in the body with a fresh id per request (JSON-RPC ids must differ).
  */
-export function autocannon(url, { connections = 32, seconds = 5, method = 'GET', body, pipelining = 1 } = {}) {
+export function autocannon(
+  url,
+  { connections = 32, seconds = 5, method = 'GET', body, pipelining = 1, headers = {}, idReplacement = false } = {},
+) {
   const args = [cli, '-j', '-c', String(connections), '-d', String(seconds), '-p', String(pipelining), '-m', method];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+  if (idReplacement) args.push('-I');
   let bodyDir = null;
   if (body !== undefined) {
     // From a file: a command-line argument is limited to 128 KB.
@@ -37,6 +43,7 @@ export function autocannon(url, { connections = 32, seconds = 5, method = 'GET',
         p99: r.latency.p99,
         max: r.latency.max,
         requests: r.requests.total,
+        bytes: r.throughput.total,
         errors: r.errors,
         timeouts: r.timeouts,
         non2xx: r.non2xx,
