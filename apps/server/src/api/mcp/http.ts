@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { NodeStreamableTransport } from './transport.js';
 import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { keyFingerprint } from '../auth.js';
@@ -123,7 +123,7 @@ export async function mcpRoutes(
   }
 
   async function forward(
-    transport: StreamableHTTPServerTransport,
+    transport: NodeStreamableTransport,
     request: FastifyRequest,
     reply: FastifyReply,
     body: unknown,

@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableTransport } from './transport.js';
 import type { Logger } from 'pino';
 
 export interface SessionLimits {
@@ -17,7 +17,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 100, idleMs:
 
 export interface Session {
   id: string;
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableTransport;
   server: Server;
   lastSeen: number;
   /** HTTP exchanges in progress: a running call's response stream, the GET notification stream. */
@@ -39,7 +39,7 @@ export function sameOwner(a: string | null, b: string | null): boolean {
 
 /** A transport made for an initialize request; it becomes a session only if the initialize succeeds. */
 export interface PendingSession {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableTransport;
   /** Closes the server and transport if no session came of them. */
   settle(): Promise<void>;
 }
@@ -76,7 +76,7 @@ export class SessionStore {
   async create(owner: string | null = null): Promise<PendingSession> {
     const server = this.makeServer();
     let admitted = false;
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableTransport = new NodeStreamableTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         if (this.#closed) return;

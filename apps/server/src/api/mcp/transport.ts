@@ -1,0 +1,290 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  isInitializeRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+
+/** At most this many messages in one POSTed batch (as the SDK's own transport). */
+const MAX_BATCH = 100;
+/** A response stream still waiting for its first message gets its headers after this long (so proxies see it live). */
+const HEADERS_AFTER_MS = 20;
+/** An SSE comment on every open stream this often, so that idle connections are not cut by proxies. */
+const KEEP_ALIVE_MS = 15_000;
+const SSE_HEADERS: OutgoingHttpHeaders = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/** One HTTP response carrying SSE events: a POST's (its requests' answers) or the session's GET stream. */
+class SseStream {
+  #keepAlive: NodeJS.Timeout | null = null;
+  #headersTimer: NodeJS.Timeout | null;
+  /** writeHead only stores the headers: they leave with the first write, or when flushed. */
+  #flushed = false;
+  #ended = false;
+
+  constructor(
+    readonly res: ServerResponse,
+    readonly headers: OutgoingHttpHeaders,
+    /** Request ids still unanswered (a POST stream ends once none is left); empty for the GET stream. */
+    readonly pending: Set<RequestId>,
+    onGone: () => void,
+  ) {
+    res.writeHead(200, headers);
+    // A fast call's answer goes out with the headers, in one write; a slow one's stream opens after a moment.
+    this.#headersTimer = setTimeout(() => this.#open(), HEADERS_AFTER_MS);
+    res.once('close', () => {
+      this.#stopTimers();
+      if (!this.#ended) {
+        this.#ended = true;
+        onGone();
+      }
+    });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Opens the stream at once (the GET stream, which may stay silent for long). */
+  open(): this {
+    this.#open();
+    return this;
+  }
+
+  write(message: JSONRPCMessage, last: boolean): void {
+    if (this.#ended) return;
+    const event = `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+    if (last) this.end(event);
+    else {
+      this.#open();
+      this.res.write(event);
+    }
+  }
+
+  end(chunk?: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#stopTimers();
+    this.res.end(chunk);
+  }
+
+  #open(): void {
+    if (this.#headersTimer) clearTimeout(this.#headersTimer);
+    this.#headersTimer = null;
+    if (this.#ended || this.#flushed) return;
+    this.#flushed = true;
+    this.res.flushHeaders();
+    this.#keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
+    this.#keepAlive.unref();
+  }
+
+  #stopTimers(): void {
+    if (this.#headersTimer) clearTimeout(this.#headersTimer);
+    if (this.#keepAlive) clearInterval(this.#keepAlive);
+    this.#headersTimer = null;
+    this.#keepAlive = null;
+  }
+}
+
+export interface NodeTransportOptions {
+  sessionIdGenerator: () => string;
+  /** Called once the session's initialize request is accepted, with its id. */
+  onsessioninitialized?: (id: string) => void;
+}
+
+/**
+ * The server side of MCP's Streamable HTTP transport (stateful sessions, SSE answers) written straight to Node's
+ * responses. It answers as the SDK's StreamableHTTPServerTransport does — the same statuses and JSON-RPC errors for
+ * wrong Accept or Content-Type, unknown sessions, unsupported protocol versions, batches, a second initialize — but
+ * without converting every exchange to web Requests, Responses and ReadableStreams, which cost a trivial tool call
+ * about four times the host CPU of the REST route (bench/README.md, "Call pipeline per surface").
+ */
+export class NodeStreamableTransport implements Transport {
+  sessionId?: string;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+
+  readonly #streams = new Map<RequestId, SseStream>();
+  #standalone: SseStream | null = null;
+  #started = false;
+  #initialized = false;
+  #closed = false;
+
+  constructor(private readonly options: NodeTransportOptions) {}
+
+  async start(): Promise<void> {
+    if (this.#started) throw new Error('Transport already started');
+    this.#started = true;
+  }
+
+  /** Answers one HTTP exchange of the session; `body` is the POST body, already parsed as JSON. */
+  async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    if (this.#closed) return rpcError(res, 404, -32001, 'Session not found');
+    if (req.method === 'POST') return this.#post(req, res, body);
+    if (req.method === 'GET') return this.#get(req, res);
+    if (req.method === 'DELETE') return this.#delete(req, res);
+    res.writeHead(405, { allow: 'GET, POST, DELETE', 'content-type': 'application/json' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null }));
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    const requestId = isResponse ? message.id : options?.relatedRequestId;
+    if (requestId === undefined) {
+      // Server-initiated (e.g. notifications/tools/list_changed): the GET stream, if the client keeps one open.
+      if (isResponse) throw new Error('Cannot send a response on a standalone SSE stream');
+      this.#standalone?.write(message, false);
+      return;
+    }
+    const stream = this.#streams.get(requestId);
+    if (!stream) throw new Error(`No connection established for request ID: ${String(requestId)}`);
+    if (!isResponse) {
+      stream.write(message, false);
+      return;
+    }
+    this.#streams.delete(requestId);
+    stream.pending.delete(requestId);
+    stream.write(message, stream.pending.size === 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stream of new Set(this.#streams.values())) stream.end();
+    this.#streams.clear();
+    this.#standalone?.end();
+    this.#standalone = null;
+    this.onclose?.();
+  }
+
+  #post(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+      return this.#refuse(
+        res,
+        406,
+        -32000,
+        'Not Acceptable: Client must accept both application/json and text/event-stream',
+      );
+    }
+    if (mediaType(req.headers['content-type']) !== 'application/json') {
+      return this.#refuse(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    }
+    if (Array.isArray(body) && body.length > MAX_BATCH) {
+      return this.#refuse(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH} messages`);
+    }
+    let messages: JSONRPCMessage[];
+    try {
+      messages = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.parse(m));
+    } catch {
+      return this.#refuse(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
+    }
+    const initialize = messages.some((m) => isInitializeRequest(m));
+    if (initialize) {
+      if (this.#initialized) return this.#refuse(res, 400, -32600, 'Invalid Request: Server already initialized');
+      if (messages.length > 1) {
+        return this.#refuse(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
+      }
+      this.sessionId = this.options.sessionIdGenerator();
+      this.#initialized = true;
+      this.options.onsessioninitialized?.(this.sessionId);
+    } else if (!this.#checkSession(req, res) || !this.#checkVersion(req, res)) {
+      return;
+    }
+    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
+    const requests = messages.filter((m) => isJSONRPCRequest(m));
+    if (requests.length === 0) {
+      // Only notifications or responses: accepted, nothing to answer.
+      for (const m of messages) this.onmessage?.(m, extra);
+      res.writeHead(202).end();
+      return;
+    }
+    const stream = new SseStream(res, this.#headers(), new Set(requests.map((r) => r.id)), () => {
+      for (const r of requests) if (this.#streams.get(r.id) === stream) this.#streams.delete(r.id);
+    });
+    for (const r of requests) this.#streams.set(r.id, stream);
+    for (const m of messages) this.onmessage?.(m, extra);
+  }
+
+  #get(req: IncomingMessage, res: ServerResponse): void {
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      return this.#refuse(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
+    }
+    if (!this.#checkSession(req, res) || !this.#checkVersion(req, res)) return;
+    if (this.#standalone && !this.#standalone.ended) {
+      return this.#refuse(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
+    }
+    const stream: SseStream = new SseStream(res, this.#headers(), new Set(), () => {
+      if (this.#standalone === stream) this.#standalone = null;
+    }).open();
+    this.#standalone = stream;
+  }
+
+  async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.#checkSession(req, res) || !this.#checkVersion(req, res)) return;
+    res.writeHead(200).end();
+    await this.close();
+  }
+
+  #headers(): OutgoingHttpHeaders {
+    return this.sessionId === undefined ? SSE_HEADERS : { ...SSE_HEADERS, 'mcp-session-id': this.sessionId };
+  }
+
+  #checkSession(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.#initialized) {
+      this.#refuse(res, 400, -32000, 'Bad Request: Server not initialized');
+      return false;
+    }
+    const id = req.headers['mcp-session-id'];
+    if (!id) {
+      this.#refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      return false;
+    }
+    if (id !== this.sessionId) {
+      this.#refuse(res, 404, -32001, 'Session not found');
+      return false;
+    }
+    return true;
+  }
+
+  #checkVersion(req: IncomingMessage, res: ServerResponse): boolean {
+    const version = req.headers['mcp-protocol-version'];
+    if (version === undefined || (typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version))) {
+      return true;
+    }
+    this.#refuse(
+      res,
+      400,
+      -32000,
+      `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+    );
+    return false;
+  }
+
+  #refuse(res: ServerResponse, status: number, code: number, message: string): void {
+    this.onerror?.(new Error(message));
+    rpcError(res, status, code, message);
+  }
+}
+
+function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+/** A Content-Type's media type, lower case, without parameters. */
+function mediaType(header: string | undefined): string | undefined {
+  return header?.split(';', 1)[0]?.trim().toLowerCase();
+}
