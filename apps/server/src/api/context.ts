@@ -3,10 +3,10 @@ import type { ServerConfig } from '../config/schema.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { Registry } from '../plugins/registry.js';
-import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
+import type { SchemaCompiler } from '../schemas/schema-compiler.js';
 import type { ToolRunner } from '../runner/tool-runner.js';
 import type { Tracing } from '../tracing/tracing.js';
-import type { Lifecycle } from '../lifecycle/lifecycle.js';
+import type { Lifecycle } from '../lifecycle/server-lifecycle.js';
 import type { Auth } from './auth.js';
 
 /** What the HTTP, WebSocket and MCP layers are given. */

@@ -13,7 +13,7 @@ import type { ValidateFunction } from 'ajv';
 import { binaryProperties, prepareArgs, type ArgsCheck } from '../runner/args.js';
 import { ClusterEventBus } from './event-bus.js';
 import { JobExecutor, type QueuedJobData } from './executor.js';
-import type { NodeIdentity } from './identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 import { JobInputs } from './inputs.js';
 import { ClusterJobRecords } from './job-records.js';
 import { ClusterKeys } from './keys.js';

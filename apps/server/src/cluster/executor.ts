@@ -8,7 +8,7 @@ import type { JobEvents } from '../jobs/backend.js';
 import { applyProgress, BUSY_RETRY_MS } from '../jobs/progress.js';
 import { ATTR } from '../tracing/attributes.js';
 import type { ClusterEventBus } from './event-bus.js';
-import type { NodeIdentity } from './identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
 import type { ClusterJobRecords, FinalStatus, Outcome } from './job-records.js';
 import type { ClusterKeys } from './keys.js';

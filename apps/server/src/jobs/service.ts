@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { JobInput, JobRecord } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { ApiContext } from '../api/context.js';
-import type { NodeIdentity } from '../cluster/identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { prepareArgs } from '../runner/args.js';
 import { ATTR } from '../tracing/attributes.js';

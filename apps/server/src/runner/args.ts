@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { BastionError } from '../errors/bastion-error.js';
-import { describeErrors } from './schemas/schema-errors.js';
+import { describeErrors } from '../schemas/schema-errors.js';
 
 /** Top-level properties declared as binary (`contentEncoding: 'base64'`). */
 export function binaryProperties(schema: Record<string, unknown>): readonly string[] {

@@ -1,5 +1,5 @@
 import { BastionError } from '../errors/bastion-error.js';
-import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { Lifecycle } from '../lifecycle/server-lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
 import type { CancelSignal } from '../sandbox/cancel.js';
@@ -7,8 +7,8 @@ import type { CallTrace } from '../tracing/call-trace.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { prepareArgs } from './args.js';
 import type { ValidateFunction } from 'ajv';
-import type { LoadedTool } from './loaded-tool.js';
-import { describeErrors } from './schemas/schema-errors.js';
+import type { LoadedTool } from '../plugins/loaded-tool.js';
+import { describeErrors } from '../schemas/schema-errors.js';
 
 export interface RunRequest {
   plugin: string;

@@ -1,4 +1,4 @@
-import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
+import { createSchemaAjv } from '../../src/schemas/schema-ajv.js';
 import type { Limits } from '@bastion/protocol';
 import { describe, expect, it } from 'vitest';
 import { ListBody } from '../../src/api/routes/list-body.js';

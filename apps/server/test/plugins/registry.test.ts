@@ -1,4 +1,4 @@
-import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
+import { createSchemaAjv } from '../../src/schemas/schema-ajv.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
 import { Registry, type StateEvent } from '../../src/plugins/registry.js';

@@ -6,12 +6,12 @@ import {
   type JobStatus,
   type JobSubmitResponse,
 } from '@bastion/protocol';
-import { readArgsBody } from '../api/body.js';
-import { coerceFormFields } from '../api/form-fields.js';
-import { jobListQuery, jobParams } from '../api/schemas.js';
-import { BastionError } from '../errors/bastion-error.js';
-import type { JobBackend } from './backend.js';
-import { jobInputMeta } from './input.js';
+import { readArgsBody } from '../body.js';
+import { coerceFormFields } from '../form-fields.js';
+import { jobListQuery, jobParams } from '../schemas.js';
+import { BastionError } from '../../errors/bastion-error.js';
+import type { JobBackend } from '../../jobs/backend.js';
+import { jobInputMeta } from '../../jobs/input.js';
 
 /** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
 export function jobRoutes(
