@@ -1,7 +1,7 @@
 import type { WorkerToolInfo } from '@bastion/protocol';
 import type { ValidateFunction } from 'ajv';
 import { LoadFailure } from '../sandbox/load-failure.js';
-import { binaryProperties } from '../runner/args.js';
+import { binaryProperties } from '../schemas/binary-properties.js';
 import { SchemaError, type SchemaCompiler } from '../schemas/schema-compiler.js';
 
 /** A tool as the host uses it: what the worker declared, with its argument check compiled once at load. */

@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from '../../plugins/registry.js';
-import type { WorkerToolInfo } from '../../sandbox/messages.js';
+import type { WorkerToolInfo } from '@bastion/protocol';
 import { assignNames, type ToolRef } from './tool-names.js';
 
 export interface CatalogEntry extends ToolRef {

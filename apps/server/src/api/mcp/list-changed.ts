@@ -1,5 +1,5 @@
 import type { Registry, StateEvent } from '../../plugins/registry.js';
-import type { WorkerToolInfo } from '../../sandbox/messages.js';
+import type { WorkerToolInfo } from '@bastion/protocol';
 
 /** Coalesces the state changes of one restart (FAILED → LOADED → INITIALIZED) into few notifications. */
 const COALESCE_MS = 20;

@@ -11,7 +11,7 @@ import { coerceFormFields } from '../form-fields.js';
 import { jobListQuery, jobParams } from '../schemas.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import type { JobBackend } from '../../jobs/backend.js';
-import { jobInputMeta } from '../../jobs/input.js';
+import { jobInputMeta } from './job-input.js';
 
 /** `/v1/jobs` (the HTTP API, /openapi.json): submit, read, list, cancel. */
 export function jobRoutes(
