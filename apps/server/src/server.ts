@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
+import type { HostContext } from './host-context.js';
 import { NodeIdentity } from './node-identity.js';
 import { serializeError } from './cluster/redact.js';
 import { standaloneView, type ClusterView } from './cluster/view.js';
@@ -182,7 +183,7 @@ export async function createServer(
  * The job backend, built once: BullMQ on Redis with a queue URL (cluster mode), else SQLite (standalone). The
  * cluster modules (BullMQ, ioredis) are loaded only in cluster mode, so a standalone start does not pay for them.
  */
-async function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeIdentity): Promise<FeatureServices> {
+async function createJobBackend(ctx: HostContext, logger: Logger, identity: NodeIdentity): Promise<FeatureServices> {
   const url = ctx.config.queueUrl ?? ctx.config.file.queue.url;
   if (!url) {
     const jobs = new JobService(ctx, logger, identity);

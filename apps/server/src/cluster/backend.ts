@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Queue } from 'bullmq';
 import { AVAILABLE_STATES, type ClusterQueue, type JobRecord } from '@bastion/protocol';
 import type { Logger } from 'pino';
-import type { ApiContext } from '../api/context.js';
+import type { HostContext } from '../host-context.js';
 import type { QueueSettings } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
 import { BastionError } from '../errors/bastion-error.js';
@@ -63,7 +63,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
    * through {@link serializeError}, so Redis errors never carry command arguments into the log.
    */
   static async create(
-    ctx: ApiContext,
+    ctx: HostContext,
     rootLogger: Logger,
     identity: NodeIdentity,
     url: string,
@@ -82,7 +82,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   }
 
   private constructor(
-    private readonly ctx: ApiContext,
+    private readonly ctx: HostContext,
     private readonly logger: Logger,
     private readonly identity: NodeIdentity,
     url: string,

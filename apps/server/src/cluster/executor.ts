@@ -1,7 +1,7 @@
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { ErrorCode, JobStatus } from '@bastion/protocol';
 import type { Logger } from 'pino';
-import type { ApiContext } from '../api/context.js';
+import type { HostContext } from '../host-context.js';
 import type { QueueSettings } from '../config/schema.js';
 import { BastionError } from '../errors/bastion-error.js';
 import type { JobEvents } from '../jobs/backend.js';
@@ -45,7 +45,7 @@ const PLUGIN_FAILURES: ReadonlySet<string> = new Set<ErrorCode>([
 ]);
 
 export interface ExecutorDeps {
-  ctx: ApiContext;
+  ctx: HostContext;
   link: RedisLink;
   keys: ClusterKeys;
   records: ClusterJobRecords;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { JobInput, JobRecord } from '@bastion/protocol';
 import type { Logger } from 'pino';
-import type { ApiContext } from '../api/context.js';
+import type { HostContext } from '../host-context.js';
 import type { NodeIdentity } from '../node-identity.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { prepareArgs } from '../runner/args.js';
@@ -47,7 +47,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
   #stopping = false;
 
   constructor(
-    private readonly ctx: ApiContext,
+    private readonly ctx: HostContext,
     private readonly logger: Logger,
     private readonly node: NodeIdentity,
   ) {
