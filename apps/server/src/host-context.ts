@@ -1,6 +1,6 @@
 import type { ClusterQueue } from '@bastion/protocol';
 import type { ServerConfig } from './config/schema.js';
-import type { Lifecycle } from './lifecycle/server-lifecycle.js';
+import type { ServerLifecycle } from './lifecycle/server-lifecycle.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { PluginManager } from './plugins/manager.js';
 import type { Registry } from './plugins/registry.js';
@@ -22,7 +22,7 @@ export interface HostContext {
   metrics: Metrics;
   isReady: () => boolean;
   /** Starting / ready / draining: whatever takes new work checks `lifecycle.assertAccepting()` first. */
-  lifecycle: Lifecycle;
+  lifecycle: ServerLifecycle;
   /** Cluster mode: whether the job queue (Redis) is reachable; null in standalone mode. */
   queueStatus: () => ClusterQueue | null;
   /** OpenTelemetry tracing (`--otel`), or null when off. */

@@ -20,7 +20,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { PluginManager } from './plugins/manager.js';
 import { Registry } from './plugins/registry.js';
 import { BUNDLED_PLUGINS_DIR } from './paths.js';
-import { Lifecycle } from './lifecycle/server-lifecycle.js';
+import { ServerLifecycle } from './lifecycle/server-lifecycle.js';
 import type { GpuProbeOptions } from './plugins/checks/gpu.js';
 import { ToolRunner } from './runner/tool-runner.js';
 import { detectIsolation, type IsolationInfo } from './sandbox/isolation.js';
@@ -94,7 +94,7 @@ export async function createServer(
     schemas,
     { gpu: options.gpu, ...(options.onlyFolders ? { onlyFolders: options.onlyFolders } : {}) },
   );
-  const lifecycle = new Lifecycle();
+  const lifecycle = new ServerLifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle, tracing);
   let jobs: JobBackend | null = null;
   let cluster: ClusterView | null = null;

@@ -1,5 +1,5 @@
 import { BastionError } from '../errors/bastion-error.js';
-import { Lifecycle } from '../lifecycle/server-lifecycle.js';
+import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
 import type { CancelSignal } from '../sandbox/cancel.js';
@@ -52,7 +52,7 @@ export class ToolRunner {
   constructor(
     private readonly registry: Registry,
     private readonly manager: PluginManager,
-    private readonly lifecycle: Lifecycle = new Lifecycle(),
+    private readonly lifecycle: ServerLifecycle = new ServerLifecycle(),
     /** OpenTelemetry tracing, or null when off (the default): then a call makes no span and sends no context. */
     private readonly tracing: Tracing | null = null,
   ) {}
