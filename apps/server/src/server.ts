@@ -10,6 +10,7 @@ import type { HostContext } from './host-context.js';
 import { NodeIdentity } from './node-identity.js';
 import { serializeError } from './cluster/redact.js';
 import { standaloneView, type ClusterView } from './cluster/view.js';
+import { deepFreeze } from './config/freeze.js';
 import type { ServerConfig } from './config/schema.js';
 import type { Feature, FeatureServices } from './api/feature.js';
 import { FEATURES } from './features.js';
@@ -47,7 +48,10 @@ export function pluginDirsOf(config: ServerConfig): string[] {
   return [...(config.bundledPlugins ? [BUNDLED_PLUGINS_DIR] : []), ...config.pluginsDirs.map((d) => path.resolve(d))];
 }
 
-/** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
+/**
+ * Wires registry, sandbox, runner and HTTP app together and starts loading plugins. The config is frozen (deeply,
+ * in place): nothing changes it once the server is built.
+ */
 export async function createServer(
   config: ServerConfig,
   options: {
@@ -60,6 +64,7 @@ export async function createServer(
     traceExporters?: TracingOptions['exporters'];
   } = {},
 ): Promise<BastionServer> {
+  deepFreeze(config);
   const logger = options.logger ?? createLogger(config, { err: serializeError });
   const tracing =
     options.traceExporters || tracingRequested(config.otel, process.env)
