@@ -70,10 +70,11 @@ export default tseslint.config(
   },
   {
     // Places that legitimately spawn: the sandbox itself, the GPU probe (nvidia-smi, before any plugin code runs),
-    // tests, benchmarks, repository scripts, and plugins that run a tool of their own (video-tracker's ffmpeg).
+    // the Python probe (the interpreter's version and packages, before any plugin code runs), tests, benchmarks, repository scripts, and plugins that run a tool of their own (video-tracker's ffmpeg).
     files: [
       'apps/server/src/sandbox/**',
       'apps/server/src/plugins/checks/gpu.ts',
+      'apps/server/src/plugins/checks/python-probe.ts',
       '**/test/**',
       'bench/**',
       'scripts/**',

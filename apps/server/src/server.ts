@@ -1,4 +1,4 @@
-import { SchemaCompiler } from './runner/schemas/schema-compiler.js';
+import { SchemaCompiler } from './schemas/schema-compiler.js';
 import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -6,11 +6,13 @@ import type { Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import { createAuth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
-import { NodeIdentity } from './cluster/identity.js';
+import type { HostContext } from './host-context.js';
+import { NodeIdentity } from './node-identity.js';
 import { serializeError } from './cluster/redact.js';
 import { standaloneView, type ClusterView } from './cluster/view.js';
+import { deepFreeze } from './config/freeze.js';
 import type { ServerConfig } from './config/schema.js';
-import type { Feature, FeatureServices } from './feature.js';
+import type { Feature, FeatureServices } from './api/feature.js';
 import { FEATURES } from './features.js';
 import type { JobBackend } from './jobs/backend.js';
 import { JobService } from './jobs/service.js';
@@ -19,7 +21,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { PluginManager } from './plugins/manager.js';
 import { Registry } from './plugins/registry.js';
 import { BUNDLED_PLUGINS_DIR } from './paths.js';
-import { Lifecycle } from './lifecycle/lifecycle.js';
+import { ServerLifecycle } from './lifecycle/server-lifecycle.js';
 import type { GpuProbeOptions } from './plugins/checks/gpu.js';
 import { ToolRunner } from './runner/tool-runner.js';
 import { detectIsolation, type IsolationInfo } from './sandbox/isolation.js';
@@ -46,7 +48,10 @@ export function pluginDirsOf(config: ServerConfig): string[] {
   return [...(config.bundledPlugins ? [BUNDLED_PLUGINS_DIR] : []), ...config.pluginsDirs.map((d) => path.resolve(d))];
 }
 
-/** Wires registry, sandbox, runner and HTTP app together and starts loading plugins. */
+/**
+ * Wires registry, sandbox, runner and HTTP app together and starts loading plugins. The config is frozen (deeply,
+ * in place): nothing changes it once the server is built.
+ */
 export async function createServer(
   config: ServerConfig,
   options: {
@@ -59,6 +64,7 @@ export async function createServer(
     traceExporters?: TracingOptions['exporters'];
   } = {},
 ): Promise<BastionServer> {
+  deepFreeze(config);
   const logger = options.logger ?? createLogger(config, { err: serializeError });
   const tracing =
     options.traceExporters || tracingRequested(config.otel, process.env)
@@ -93,7 +99,7 @@ export async function createServer(
     schemas,
     { gpu: options.gpu, ...(options.onlyFolders ? { onlyFolders: options.onlyFolders } : {}) },
   );
-  const lifecycle = new Lifecycle();
+  const lifecycle = new ServerLifecycle();
   const runner = new ToolRunner(registry, manager, lifecycle, tracing);
   let jobs: JobBackend | null = null;
   let cluster: ClusterView | null = null;
@@ -182,7 +188,7 @@ export async function createServer(
  * The job backend, built once: BullMQ on Redis with a queue URL (cluster mode), else SQLite (standalone). The
  * cluster modules (BullMQ, ioredis) are loaded only in cluster mode, so a standalone start does not pay for them.
  */
-async function createJobBackend(ctx: ApiContext, logger: Logger, identity: NodeIdentity): Promise<FeatureServices> {
+async function createJobBackend(ctx: HostContext, logger: Logger, identity: NodeIdentity): Promise<FeatureServices> {
   const url = ctx.config.queueUrl ?? ctx.config.file.queue.url;
   if (!url) {
     const jobs = new JobService(ctx, logger, identity);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The five lifecycle states (the lifecycle, docs/architecture.md). */
+/** The five lifecycle states ("Plugin states", docs/architecture.md). */
 export const PLUGIN_STATES = ['LOADED', 'INITIALIZED', 'RUNNING', 'FAILED', 'UNAVAILABLE'] as const;
 export const PluginStateSchema = z.enum(PLUGIN_STATES);
 export type PluginState = z.infer<typeof PluginStateSchema>;

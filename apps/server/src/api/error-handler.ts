@@ -4,7 +4,7 @@ import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BastionError } from '../errors/bastion-error.js';
 import { isUnexpected, toCoded } from '../errors/coded.js';
-import { describeErrors } from '../runner/schemas/schema-errors.js';
+import { describeErrors } from '../schemas/schema-errors.js';
 import { isOAuthProbe, OAUTH_NOT_SUPPORTED, WWW_AUTHENTICATE } from './oauth-probes.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 

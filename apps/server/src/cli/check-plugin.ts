@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveLimits } from '../plugins/limits.js';
-import { loadTools } from '../runner/loaded-tool.js';
-import { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
+import { loadTools } from '../plugins/loaded-tool.js';
+import { SchemaCompiler } from '../schemas/schema-compiler.js';
 import { checkPluginFolder } from '../plugins/static-check.js';
 import type { WorkerDeath } from '../sandbox/death.js';
 import { detectIsolation } from '../sandbox/isolation.js';

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Queue } from 'bullmq';
 import { AVAILABLE_STATES, type ClusterQueue } from '@bastion/protocol';
 import type { Logger } from 'pino';
-import type { ApiContext } from '../api/context.js';
+import type { HostContext } from '../host-context.js';
 import type { QueueSettings } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
 import { BastionError } from '../errors/bastion-error.js';
@@ -11,11 +11,11 @@ import type { JobBackend, JobEvents, JobListQuery, JobPage, JobView } from '../j
 import { decodeCursor, encodeCursor } from '../jobs/cursor.js';
 import { JOB_CANCELLED } from '../jobs/outcome.js';
 import type { ValidateFunction } from 'ajv';
-import { binaryProperties } from '../runner/args.js';
 import type { CallTarget } from '../runner/tool-runner.js';
+import { binaryProperties } from '../schemas/binary-properties.js';
 import { ClusterEventBus } from './event-bus.js';
 import { JobExecutor, type QueuedJobData } from './executor.js';
-import type { NodeIdentity } from './identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 import { JobInputs } from './inputs.js';
 import { ClusterJobRecords } from './job-records.js';
 import { ClusterKeys } from './keys.js';
@@ -64,7 +64,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
    * through {@link serializeError}, so Redis errors never carry command arguments into the log.
    */
   static async create(
-    ctx: ApiContext,
+    ctx: HostContext,
     rootLogger: Logger,
     identity: NodeIdentity,
     url: string,
@@ -83,7 +83,7 @@ export class ClusterJobBackend extends EventEmitter<JobEvents> implements JobBac
   }
 
   private constructor(
-    private readonly ctx: ApiContext,
+    private readonly ctx: HostContext,
     private readonly logger: Logger,
     private readonly identity: NodeIdentity,
     url: string,

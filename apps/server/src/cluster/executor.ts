@@ -1,7 +1,7 @@
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import type { ErrorCode, JobStatus } from '@bastion/protocol';
 import type { Logger } from 'pino';
-import type { ApiContext } from '../api/context.js';
+import type { HostContext } from '../host-context.js';
 import type { QueueSettings } from '../config/schema.js';
 import { isUnexpected, toCoded } from '../errors/coded.js';
 import type { JobEvents } from '../jobs/backend.js';
@@ -9,7 +9,7 @@ import { JOB_CANCELLED, jobEnd } from '../jobs/outcome.js';
 import { applyProgress, BUSY_RETRY_MS } from '../jobs/progress.js';
 import { ATTR } from '../tracing/attributes.js';
 import type { ClusterEventBus } from './event-bus.js';
-import type { NodeIdentity } from './identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 import type { InputRefs, JobInputs } from './inputs.js';
 import type { ClusterJobRecords, FinalStatus, Outcome } from './job-records.js';
 import type { ClusterKeys } from './keys.js';
@@ -37,7 +37,7 @@ interface LiveRun {
 }
 
 export interface ExecutorDeps {
-  ctx: ApiContext;
+  ctx: HostContext;
   link: RedisLink;
   keys: ClusterKeys;
   records: ClusterJobRecords;

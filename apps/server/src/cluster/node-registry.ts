@@ -1,7 +1,7 @@
 import { AVAILABLE_STATES, type ClusterNode, type ClusterResponse } from '@bastion/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from '../plugins/registry.js';
-import type { NodeIdentity } from './identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 import type { ClusterKeys } from './keys.js';
 import { REQUEST_DEADLINE_MS, withDeadline, type RedisLink } from './redis.js';
 import { selfNode, type ClusterView } from './view.js';

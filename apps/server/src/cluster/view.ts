@@ -1,6 +1,6 @@
 import type { ClusterNode, ClusterResponse } from '@bastion/protocol';
 import type { Registry } from '../plugins/registry.js';
-import type { NodeIdentity } from './identity.js';
+import type { NodeIdentity } from '../node-identity.js';
 
 /** What `GET /v1/cluster` answers: this node and, in cluster mode, its live peers. */
 export interface ClusterView {

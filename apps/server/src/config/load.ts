@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { deepFreeze } from './freeze.js';
 import { configFileSchema, serverConfigSchema, type ServerConfig } from './schema.js';
 
 /** Every problem found in flags, environment and config file, reported together. */
@@ -59,7 +60,8 @@ function toBool(value: string | undefined): boolean | undefined {
 
 /**
  * Builds the server configuration from `bastion serve` flags, BASTION_* environment variables and the config
- * file, in that order of precedence, then validates it once. Throws {@link ConfigError} listing every problem.
+ * file, in that order of precedence, then validates it once and freezes it (deeply). Throws {@link ConfigError}
+ * listing every problem.
  */
 export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const problems: string[] = [];
@@ -126,7 +128,7 @@ export function loadServeConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const config = result.success ? result.data : undefined;
   if (config) problems.push(...checkBinding(config));
   if (problems.length || !config) throw new ConfigError(problems);
-  return config;
+  return deepFreeze(config);
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;

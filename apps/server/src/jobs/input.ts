@@ -1,45 +1,20 @@
-import { JOB_PREVIEW_MAX_BYTES, type JobInputFile } from '@bastion/protocol';
-import type { ArgsBody } from '../api/body.js';
-import { BastionError } from '../errors/bastion-error.js';
+import type { JobInputFile } from '@bastion/protocol';
+
+/** A multipart file part of a submission: its file name and declared media type. */
+export interface JobInputPart {
+  name: string | null;
+  contentType: string | null;
+}
 
 /** What a submission says about its input besides the args: file names and types, and the client's preview. */
 export interface JobInputMeta {
   /** File parts by arg name (multipart submissions). */
-  parts: ArgsBody['parts'];
+  parts: Record<string, JobInputPart>;
   preview: { bytes: Uint8Array; contentType: 'image/jpeg' | 'image/png' | 'image/webp' } | null;
 }
 
-/** The media type of preview bytes, from their first bytes (a declared type is not trusted). */
-function sniffPreview(b: Uint8Array): 'image/jpeg' | 'image/png' | 'image/webp' | null {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
-  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
-  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  return null;
-}
-
-/** Checks the `input_preview` part of a job submission: a JPEG, PNG or WebP of at most 64 KiB, else 400. */
-export function jobInputMeta(body: Pick<ArgsBody, 'parts' | 'preview'>): JobInputMeta {
-  if (!body.preview) return { parts: body.parts, preview: null };
-  const bytes = body.preview.bytes;
-  if (bytes.byteLength > JOB_PREVIEW_MAX_BYTES) {
-    throw new BastionError(
-      'BAD_REQUEST',
-      `input_preview is ${bytes.byteLength} bytes; a job's preview may have at most ${JOB_PREVIEW_MAX_BYTES} (send a smaller thumbnail)`,
-      { details: [{ path: '/input_preview', message: `at most ${JOB_PREVIEW_MAX_BYTES} bytes` }] },
-    );
-  }
-  const contentType = sniffPreview(bytes);
-  if (!contentType) {
-    throw new BastionError('BAD_REQUEST', 'input_preview must be a JPEG, PNG or WebP image', {
-      details: [{ path: '/input_preview', message: 'not a JPEG, PNG or WebP image' }],
-    });
-  }
-  return { parts: body.parts, preview: { bytes, contentType } };
-}
-
 /** The files of a job as listed by `GET /v1/jobs/:id/input`. */
-export function inputFiles(sizes: Record<string, number>, parts: ArgsBody['parts']): JobInputFile[] {
+export function inputFiles(sizes: Record<string, number>, parts: Record<string, JobInputPart>): JobInputFile[] {
   return Object.entries(sizes).map(([arg, size]) => ({
     arg,
     name: parts[arg]?.name ?? null,

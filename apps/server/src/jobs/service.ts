@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { JobInput } from '@bastion/protocol';
 import type { Logger } from 'pino';
-import type { ApiContext } from '../api/context.js';
-import type { NodeIdentity } from '../cluster/identity.js';
+import type { HostContext } from '../host-context.js';
+import type { NodeIdentity } from '../node-identity.js';
 import { BastionError } from '../errors/bastion-error.js';
 import { isUnexpected, toCoded } from '../errors/coded.js';
 import { ATTR } from '../tracing/attributes.js';
@@ -48,7 +48,7 @@ export class JobService extends EventEmitter<JobEvents> implements JobBackend {
   #stopping = false;
 
   constructor(
-    private readonly ctx: ApiContext,
+    private readonly ctx: HostContext,
     private readonly logger: Logger,
     private readonly node: NodeIdentity,
   ) {

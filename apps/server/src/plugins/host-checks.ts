@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import semver from 'semver';
 import { SERVER_ROOT } from '../paths.js';
-import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
+import type { SchemaCompiler } from '../schemas/schema-compiler.js';
 import type { CheckProblem } from './checks/result.js';
 import type { Manifest } from './manifest.js';
 

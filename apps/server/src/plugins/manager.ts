@@ -6,7 +6,7 @@ import type { IsolationInfo } from '../sandbox/isolation.js';
 import { LoadFailure } from '../sandbox/load-failure.js';
 import type { LogSink } from '../sandbox/log-relay.js';
 import { PluginPool, type StopCause } from '../sandbox/pool.js';
-import { createPythonProbe } from '../sandbox/python-probe.js';
+import { createPythonProbe } from './checks/python-probe.js';
 import { DEFAULT_PYTHON, NODE_RUNTIME, type WorkerRuntime } from '../sandbox/runtime.js';
 import { createWorkerFactory } from '../sandbox/worker-factory.js';
 import { checkRequirements } from './checks/index.js';
@@ -18,8 +18,8 @@ import { readManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
 import { resolveLimits } from './limits.js';
 import { decideRestart } from './restart-policy.js';
-import { loadTools } from '../runner/loaded-tool.js';
-import type { SchemaCompiler } from '../runner/schemas/schema-compiler.js';
+import { loadTools } from './loaded-tool.js';
+import type { SchemaCompiler } from '../schemas/schema-compiler.js';
 
 export interface ManagerLogger {
   info: LogSink;

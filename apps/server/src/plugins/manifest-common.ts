@@ -2,8 +2,8 @@ import path from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
 import { ModelFormatSchema, Sha256Schema, type Limits, type Requirements } from '@bastion/protocol';
-import { createSchemaAjv } from '../runner/schemas/schema-ajv.js';
-import { schemaRuleProblem } from '../runner/schemas/schema-rules.js';
+import { createSchemaAjv } from '../schemas/schema-ajv.js';
+import { schemaRuleProblem } from '../schemas/schema-rules.js';
 
 /** What Node and Python manifests share: the id rule, model entries, option schemas and the result shape. */
 
@@ -22,7 +22,7 @@ export const modelSchema = z
 
 /**
  * Checks option schemas against the JSON Schema meta-schema and the host's rules, without compiling them: a
- * compile of an untrusted schema runs off the event loop, at load (runner/schemas/).
+ * compile of an untrusted schema runs off the event loop, at load (schemas/).
  */
 const schemaChecker = createSchemaAjv({ source: false });
 

@@ -7,8 +7,8 @@ import {
   type MemoryEnforcement,
   type PluginState,
 } from '@bastion/protocol';
-import type { LoadedTool } from '../runner/loaded-tool.js';
-import { canTransition, type TransitionCause } from './lifecycle.js';
+import type { LoadedTool } from './loaded-tool.js';
+import { canTransition, type TransitionCause } from './plugin-states.js';
 import type { Manifest } from './manifest.js';
 
 const WINDOW = 100;

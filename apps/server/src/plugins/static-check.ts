@@ -4,7 +4,7 @@ import { checkRequirements, type CheckProblem } from './checks/index.js';
 import { checkEngines } from './host-checks.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { detectIsolation } from '../sandbox/isolation.js';
-import { createPythonProbe } from '../sandbox/python-probe.js';
+import { createPythonProbe } from './checks/python-probe.js';
 import { DEFAULT_PYTHON } from '../sandbox/runtime.js';
 import { gpuDeviceNodes } from './checks/gpu.js';
 

@@ -1,19 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { BastionError } from '../errors/bastion-error.js';
 import type { CallPlace } from '../errors/coded.js';
-import { describeErrors } from './schemas/schema-errors.js';
-
-/** Top-level properties declared as binary (`contentEncoding: 'base64'`). */
-export function binaryProperties(schema: Record<string, unknown>): readonly string[] {
-  const props = schema.properties;
-  if (typeof props !== 'object' || props === null) return [];
-  return Object.entries(props as Record<string, unknown>)
-    .filter(
-      ([, p]) =>
-        typeof p === 'object' && p !== null && (p as { contentEncoding?: unknown }).contentEncoding === 'base64',
-    )
-    .map(([name]) => name);
-}
+import { describeErrors } from '../schemas/schema-errors.js';
 
 const DATA_URL = /^data:[^,]*;base64,/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;

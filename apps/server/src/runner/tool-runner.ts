@@ -1,15 +1,15 @@
 import type { ValidateFunction } from 'ajv';
 import { BastionError } from '../errors/bastion-error.js';
 import { toCoded, type CallPlace } from '../errors/coded.js';
-import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { ServerLifecycle } from '../lifecycle/server-lifecycle.js';
 import type { PluginManager } from '../plugins/manager.js';
 import type { CallOutcome, Registry } from '../plugins/registry.js';
 import type { CancelSignal } from '../sandbox/cancel.js';
 import type { CallTrace } from '../tracing/call-trace.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { prepareArgs, type ArgsCheck } from './args.js';
-import type { LoadedTool } from './loaded-tool.js';
-import { describeErrors } from './schemas/schema-errors.js';
+import type { LoadedTool } from '../plugins/loaded-tool.js';
+import { describeErrors } from '../schemas/schema-errors.js';
 
 /** A tool an argument check can be made against: a loaded one, or (cluster) one compiled from another node's schema. */
 export interface CallTarget extends ArgsCheck {
@@ -54,7 +54,7 @@ export class ToolRunner {
   constructor(
     private readonly registry: Registry,
     private readonly manager: PluginManager,
-    private readonly lifecycle: Lifecycle = new Lifecycle(),
+    private readonly lifecycle: ServerLifecycle = new ServerLifecycle(),
     /** OpenTelemetry tracing, or null when off (the default): then a call makes no span and sends no context. */
     private readonly tracing: Tracing | null = null,
   ) {}

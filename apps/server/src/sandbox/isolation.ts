@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../config/load.js';
-import { findOnPath } from '../plugins/checks/binaries.js';
+import { findOnPath } from '../find-on-path.js';
 import { detectCgroups, type CgroupHost } from './cgroups/host.js';
 
 export type IsolationMode = 'namespace' | 'process';

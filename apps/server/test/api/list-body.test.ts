@@ -1,5 +1,5 @@
-import { mcpView } from '../../src/runner/schemas/mcp-view.js';
-import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
+import { mcpView } from '../../src/schemas/mcp-view.js';
+import { createSchemaAjv } from '../../src/schemas/schema-ajv.js';
 import type { Limits } from '@bastion/protocol';
 import { describe, expect, it } from 'vitest';
 import { ListBody } from '../../src/api/routes/list-body.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_PLUGINS_DIR } from '../../src/paths.js';
-import { openPluginHost } from '../../src/plugins/single-host.js';
+import { openPluginHost } from '../../src/single-host.js';
 import { runCli, serveArgs, startCli } from '../helpers/cli.js';
 
 /** A command in a folder, as its author would run it (without this test runner's environment). */

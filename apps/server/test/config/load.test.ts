@@ -34,6 +34,15 @@ describe('serve configuration', () => {
     expect(c.file).toMatchObject({ restartPolicy: 'never', plugins: {}, jobRetentionHours: 168 });
   });
 
+  it('is frozen, deeply, once validated', () => {
+    const c = loadServeConfig(['--plugins-dir', '/x'], {});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.pluginsDirs)).toBe(true);
+    expect(Object.isFrozen(c.file.plugins)).toBe(true);
+    expect(() => c.pluginsDirs.push('/y')).toThrow(TypeError);
+    expect(() => Object.assign(c.file, { restartPolicy: 'always' })).toThrow(TypeError);
+  });
+
   it('takes flags over environment over defaults', () => {
     const env = {
       BASTION_PORT: '9000',

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { probeGpu } from '../../src/plugins/checks/gpu.js';
 import { checkModelFile, matchesFormat } from '../../src/plugins/checks/models.js';
 import { findPackageDir } from '../../src/plugins/checks/packages.js';
-import { findOnPath } from '../../src/plugins/checks/binaries.js';
+import { findOnPath } from '../../src/find-on-path.js';
 import { fakeDriverFile, fakeSmiPath } from '../helpers/gpu.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'bastion-checks-'));

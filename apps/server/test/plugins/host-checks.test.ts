@@ -1,4 +1,4 @@
-import { SchemaCompiler } from '../../src/runner/schemas/schema-compiler.js';
+import { SchemaCompiler } from '../../src/schemas/schema-compiler.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

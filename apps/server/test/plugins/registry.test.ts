@@ -1,5 +1,5 @@
-import { mcpView } from '../../src/runner/schemas/mcp-view.js';
-import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
+import { mcpView } from '../../src/schemas/mcp-view.js';
+import { createSchemaAjv } from '../../src/schemas/schema-ajv.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
 import { Registry, type StateEvent } from '../../src/plugins/registry.js';

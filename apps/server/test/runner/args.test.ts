@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BastionError } from '../../src/errors/bastion-error.js';
-import { binaryProperties, prepareArgs, type ArgsCheck } from '../../src/runner/args.js';
-import { createSchemaAjv } from '../../src/runner/schemas/schema-ajv.js';
+import { prepareArgs, type ArgsCheck } from '../../src/runner/args.js';
+import { binaryProperties } from '../../src/schemas/binary-properties.js';
+import { createSchemaAjv } from '../../src/schemas/schema-ajv.js';
 
 const schema: ArgsCheck = checkOf({
   type: 'object',

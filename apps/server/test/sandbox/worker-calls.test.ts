@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HostToWorker } from '../../src/sandbox/messages.js';
 import { NotStarted, PIPELINE_DEPTH, WorkerCalls } from '../../src/sandbox/worker-calls.js';
-import { Cancel } from '../../src/sandbox/cancel.js';
+import { Cancel } from '../../src/runner/cancel.js';
 import type { KillReason } from '../../src/sandbox/death.js';
 
 /** The call bookkeeping of one worker, against a recording host (pure logic: fake timers). */

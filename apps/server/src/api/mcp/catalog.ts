@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from '../../plugins/registry.js';
-import type { LoadedTool } from '../../runner/loaded-tool.js';
+import type { LoadedTool } from '../../plugins/loaded-tool.js';
 import { assignNames, type ToolRef } from './tool-names.js';
 
 export interface CatalogEntry extends ToolRef {

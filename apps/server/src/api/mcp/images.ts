@@ -1,5 +1,5 @@
 import type { ImageContent } from '@modelcontextprotocol/sdk/types.js';
-import type { McpView } from '../../runner/schemas/mcp-view.js';
+import type { McpView } from '../../schemas/mcp-view.js';
 
 const DATA_URL = /^data:(image\/[\w.+-]+);base64,/;
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Feature, FeatureFactory } from '../../feature.js';
+import type { Feature, FeatureFactory } from '../feature.js';
 import type { ApiContext } from '../context.js';
 import { McpCatalog } from './catalog.js';
 import { mcpRoutes } from './http.js';

@@ -1,5 +1,5 @@
 import type { Registry, StateEvent } from '../../plugins/registry.js';
-import type { LoadedTool } from '../../runner/loaded-tool.js';
+import type { LoadedTool } from '../../plugins/loaded-tool.js';
 
 /** Coalesces the state changes of one restart (FAILED → LOADED → INITIALIZED) into few notifications. */
 const COALESCE_MS = 20;

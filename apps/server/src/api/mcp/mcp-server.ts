@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { SERVER_ROOT } from '../../paths.js';
 import type { ApiContext } from '../context.js';
 import { isUnexpected, toCoded } from '../../errors/coded.js';
-import { isPlainObject } from '../../runner/schemas/mcp-view.js';
+import { isPlainObject } from '../../schemas/mcp-view.js';
 import type { McpCatalog } from './catalog.js';
 import { imageContent } from './images.js';
 import { errorResult, successResult } from './results.js';

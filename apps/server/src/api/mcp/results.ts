@@ -2,7 +2,7 @@ import type { CallToolResult, ImageContent } from '@modelcontextprotocol/sdk/typ
 import type { ErrorInfo } from '@bastion/protocol';
 import type { BastionError } from '../../errors/bastion-error.js';
 import type { CallResult } from '../../runner/tool-runner.js';
-import { isPlainObject } from '../../runner/schemas/mcp-view.js';
+import { isPlainObject } from '../../schemas/mcp-view.js';
 
 /**
  * A successful call: the result as structuredContent and, for clients that only read text (the MCP spec asks a

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ErrorBodySchema, type PluginOpenApi } from '@bastion/protocol';
-import type { WorkerToolInfo } from '../../sandbox/messages.js';
+import { ErrorBodySchema, type PluginOpenApi, type WorkerToolInfo } from '@bastion/protocol';
 import type { JsonSchema } from './json-schema.js';
 
 /** The error body in JSON Schema 2020-12 (the dialect of OpenAPI 3.1 and of tools' own schemas). */

@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Feature, FeatureServices } from '../../feature.js';
+import type { Feature, FeatureServices } from '../feature.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import type { ApiContext } from '../context.js';
 import { StreamSession } from '../stream/session.js';

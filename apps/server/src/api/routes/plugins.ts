@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ManifestResponse, PluginOpenApi } from '@bastion/protocol';
 import { BastionError } from '../../errors/bastion-error.js';
-import { Cancel } from '../../sandbox/cancel.js';
+import { Cancel } from '../../runner/cancel.js';
 import { keyId } from '../auth.js';
 import { readArgsBody } from '../body.js';
 import { pluginOpenApi } from '../openapi/plugin-document.js';

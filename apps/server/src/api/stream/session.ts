@@ -7,7 +7,7 @@ import { BastionError } from '../../errors/bastion-error.js';
 import { isUnexpected, toCoded } from '../../errors/coded.js';
 import { checkJsonValue } from '../body.js';
 import type { Registry } from '../../plugins/registry.js';
-import type { LoadedTool } from '../../runner/loaded-tool.js';
+import type { LoadedTool } from '../../plugins/loaded-tool.js';
 import type { ToolRunner } from '../../runner/tool-runner.js';
 import { ATTR } from '../../tracing/attributes.js';
 import type { Tracing } from '../../tracing/tracing.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Feature } from '../../feature.js';
+import type { Feature } from '../feature.js';
 import { SERVER_ROOT } from '../../paths.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import { sendError } from '../error-handler.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Manifest } from '../manifest.js';
-import { findOnPath } from './binaries.js';
+import { findOnPath } from '../../find-on-path.js';
 import type { GpuProbe } from './gpu.js';
 import { checkModelFile } from './models.js';
 import { findPackageDir } from './packages.js';

@@ -1,6 +1,6 @@
 import type { WorkerToolInfo } from '@bastion/protocol';
 import type { ValidateFunction } from 'ajv';
-import { describeErrors } from '../../runner/schemas/schema-errors.js';
+import { describeErrors } from '../../schemas/schema-errors.js';
 import { clipText } from './encode.js';
 
 /** Longest `details` of an output check sent to the host. */
@@ -18,7 +18,7 @@ export class OutputChecks {
     const withSchema = tools.filter((t) => t.outputSchema !== null);
     if (withSchema.length === 0) return new OutputChecks(new Map());
     // Loaded only by workers whose tools declare an output schema: most start faster without ajv.
-    const { createSchemaAjv } = await import('../../runner/schemas/schema-ajv.js');
+    const { createSchemaAjv } = await import('../../schemas/schema-ajv.js');
     const ajv = createSchemaAjv({ source: false });
     const map = new Map<string, ValidateFunction>();
     for (const t of withSchema) {

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { type JobInput, type JobStatus, type JobSubmitResponse } from '@bastion/protocol';
-import { readArgsBody } from '../api/body.js';
-import { coerceFormFields } from '../api/form-fields.js';
-import { jobListQuery, jobParams } from '../api/schemas.js';
-import { BastionError } from '../errors/bastion-error.js';
-import type { JobBackend } from './backend.js';
-import { jobInputMeta } from './input.js';
-import { jobJson, jobPageJson } from './job-json.js';
+import { readArgsBody } from '../body.js';
+import { coerceFormFields } from '../form-fields.js';
+import { jobListQuery, jobParams } from '../schemas.js';
+import { BastionError } from '../../errors/bastion-error.js';
+import type { JobBackend } from '../../jobs/backend.js';
+import { jobJson, jobPageJson } from '../../jobs/job-json.js';
+import { jobInputMeta } from './job-input.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

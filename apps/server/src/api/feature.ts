@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ApiContext } from './api/context.js';
-import type { ClusterView } from './cluster/view.js';
-import type { JobBackend } from './jobs/backend.js';
+import type { ApiContext } from './context.js';
+import type { ClusterView } from '../cluster/view.js';
+import type { JobBackend } from '../jobs/backend.js';
 
 /**
  * A surface or service beside the core REST API (jobs, realtime WebSocket, MCP). Each registers its routes on

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ClusterResponse } from '@bastion/protocol';
-import type { ClusterView } from './view.js';
+import type { ClusterView } from '../../cluster/view.js';
 
 /** `GET /v1/cluster`: the nodes and their plugins' states (standalone: the node itself). */
 export function clusterRoutes(app: FastifyInstance, view: ClusterView): void {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { HealthRecord, Limits } from '@bastion/protocol';
 import { pino } from 'pino';
-import { serverConfigSchema } from '../config/schema.js';
-import { codeOfStatus } from '../errors/coded.js';
-import { createServer } from '../server.js';
-import { readManifest } from './manifest.js';
+import { serverConfigSchema } from './config/schema.js';
+import { codeOfStatus } from './errors/coded.js';
+import { createServer } from './server.js';
+import { readManifest } from './plugins/manifest.js';
 
 /** How {@link openPluginHost} runs the plugin. */
 export interface PluginHostOptions {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { PYTHON_PROBE } from '../paths.js';
-import type { PythonFacts, PythonProbe, PythonProbeSpec } from '../plugins/checks/python.js';
-import { buildSpawnSpec, type IsolationInfo } from './isolation.js';
-import { workerEnv } from './worker-env.js';
-import { unreadablePath } from './worker-user.js';
+import { PYTHON_PROBE } from '../../paths.js';
+import type { PythonFacts, PythonProbe, PythonProbeSpec } from './python.js';
+import { buildSpawnSpec, type IsolationInfo } from '../../sandbox/isolation.js';
+import { workerEnv } from '../../sandbox/worker-env.js';
+import { unreadablePath } from '../../sandbox/worker-user.js';
 
 export interface PythonProbeInput {
   isolation: IsolationInfo;

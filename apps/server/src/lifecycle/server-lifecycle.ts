@@ -1,16 +1,16 @@
 import { BastionError } from '../errors/bastion-error.js';
 
-export type Phase = 'starting' | 'ready' | 'draining' | 'stopped';
+export type ServerPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
 /**
  * The server's own lifecycle, in one place: starting (plugins loading) → ready → draining (SIGTERM/SIGINT: no
  * new work, calls in flight get the shutdown grace) → stopped. Whatever takes new work — tool calls, jobs,
  * stream frames — asks {@link assertAccepting} first; `/readyz` answers from {@link readiness}.
  */
-export class Lifecycle {
-  #phase: Phase = 'starting';
+export class ServerLifecycle {
+  #phase: ServerPhase = 'starting';
 
-  get phase(): Phase {
+  get phase(): ServerPhase {
     return this.#phase;
   }
 

@@ -1,5 +1,5 @@
 import type { FeatureFactory } from '../feature.js';
-import { clusterRoutes } from './routes.js';
+import { clusterRoutes } from './cluster.js';
 
 /** `GET /v1/cluster` (the job backend itself is started and stopped by the jobs feature). */
 export const clusterFeature: FeatureFactory = (_ctx, _logger, services) => ({

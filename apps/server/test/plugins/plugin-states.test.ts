@@ -1,6 +1,6 @@
 import { PLUGIN_STATES, type PluginState } from '@bastion/protocol';
 import { describe, expect, it } from 'vitest';
-import { canTransition, ENTRY_STATES, TRANSITIONS } from '../../src/plugins/lifecycle.js';
+import { canTransition, ENTRY_STATES, TRANSITIONS } from '../../src/plugins/plugin-states.js';
 import { Registry } from '../../src/plugins/registry.js';
 import { DEFAULT_LIMITS } from '../../src/config/defaults.js';
 

@@ -2,12 +2,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ValidateFunction } from 'ajv';
-import { SERVER_ROOT } from '../../paths.js';
+import { SERVER_ROOT } from '../paths.js';
 import type { CompileReply, CompileRequest, SchemaSource } from './compile-protocol.js';
 import { LINEAR_REGEXP_MODULE, linearRegExp } from './linear-regexp.js';
 
 /** The compiled thread entry; like workers, it always runs built JavaScript. */
-const THREAD_ENTRY = path.join(SERVER_ROOT, 'dist', 'runner', 'schemas', 'compile-thread.js');
+const THREAD_ENTRY = path.join(SERVER_ROOT, 'dist', 'schemas', 'compile-thread.js');
 
 /** A schema the host will not use; its message names the schema and the JSON pointer of the problem. */
 export class SchemaError extends Error {}

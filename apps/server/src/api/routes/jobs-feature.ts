@@ -1,6 +1,6 @@
 import type { Feature, FeatureFactory } from '../feature.js';
-import type { JobBackend } from './backend.js';
-import { jobRoutes } from './routes.js';
+import type { JobBackend } from '../../jobs/backend.js';
+import { jobRoutes } from './jobs.js';
 
 export interface JobsFeature extends Feature {
   jobs: JobBackend;

@@ -1,9 +1,12 @@
 import type { PluginState } from '@bastion/protocol';
 
+// A plugin's states (LOADED, INITIALIZED, ...) and the moves between them; the server's own phases (starting,
+// ready, draining) are lifecycle/server-lifecycle.ts.
+
 /** First states a plugin can enter, on discovery and on an explicit restart ("— → X" in docs/architecture.md). */
 export const ENTRY_STATES: readonly PluginState[] = ['LOADED', 'UNAVAILABLE', 'FAILED'];
 
-/** The transition table (the lifecycle, docs/architecture.md) as data: every other move is refused. */
+/** The transition table ("Plugin states", docs/architecture.md) as data: every other move is refused. */
 export const TRANSITIONS: Readonly<Record<PluginState, readonly PluginState[]>> = {
   LOADED: ['INITIALIZED', 'FAILED'],
   INITIALIZED: ['RUNNING', 'FAILED'],

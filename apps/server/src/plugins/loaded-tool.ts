@@ -1,9 +1,9 @@
 import type { WorkerToolInfo } from '@bastion/protocol';
 import type { ValidateFunction } from 'ajv';
 import { LoadFailure } from '../sandbox/load-failure.js';
-import { binaryProperties } from './args.js';
-import { mcpView, type McpView } from './schemas/mcp-view.js';
-import { SchemaError, type SchemaCompiler } from './schemas/schema-compiler.js';
+import { binaryProperties } from '../schemas/binary-properties.js';
+import { mcpView, type McpView } from '../schemas/mcp-view.js';
+import { SchemaError, type SchemaCompiler } from '../schemas/schema-compiler.js';
 
 /**
  * A tool as the host uses it, built once per load: what the worker declared, its argument check compiled, its

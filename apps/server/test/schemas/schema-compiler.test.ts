@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { SchemaCompiler, SchemaError } from '../../src/runner/schemas/schema-compiler.js';
+import { SchemaCompiler, SchemaError } from '../../src/schemas/schema-compiler.js';
 
 const manyProperties = (n: number) => ({
   type: 'object',
