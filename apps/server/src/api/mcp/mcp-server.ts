@@ -5,11 +5,8 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } fr
 import type { Logger } from 'pino';
 import { SERVER_ROOT } from '../../paths.js';
 import type { ApiContext } from '../context.js';
-import { isUnexpected, toCoded } from '../../errors/coded.js';
-import { isPlainObject } from '../../schemas/mcp-view.js';
 import type { McpCatalog } from './catalog.js';
-import { imageContent } from './images.js';
-import { errorResult, successResult } from './results.js';
+import { callTool, FastToolCalls } from './tool-call.js';
 
 function serverVersion(): string {
   try {
@@ -28,11 +25,18 @@ const INSTRUCTIONS =
   'A failed call returns isError with a JSON {code, message}; codes are stable (e.g. INVALID_INPUT, TOOL_ERROR, ' +
   'PLUGIN_TIMEOUT, PLUGIN_CRASHED, PLUGIN_FAILED). The tool list changes when plugins fail or are restarted.';
 
+/** One session's MCP server and the tool calls it answers without the SDK's per-request work. */
+export interface McpSessionServer {
+  server: Server;
+  calls: FastToolCalls;
+}
+
 /**
  * One low-level MCP server (one per session: the SDK binds a server to one transport). It exposes the plugin tools
- * of the shared catalog and runs calls through the runner's prepare/run, like every other surface.
+ * of the shared catalog and runs calls through the runner's prepare/run, like every other surface; plain
+ * `tools/call` requests are answered by {@link FastToolCalls} with the same function.
  */
-export function createMcpServer(ctx: ApiContext, catalog: McpCatalog, logger: Logger): Server {
+export function createMcpServer(ctx: ApiContext, catalog: McpCatalog, logger: Logger): McpSessionServer {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true } },
     instructions: INSTRUCTIONS,
@@ -42,36 +46,17 @@ export function createMcpServer(ctx: ApiContext, catalog: McpCatalog, logger: Lo
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
-    const { plugin, tool, entry } = catalog.resolve(name);
     const progressToken = request.params._meta?.progressToken;
-    try {
-      const call = ctx.runner.prepare(plugin, tool, args ?? {});
-      const done = await ctx.runner.run(call, {
-        mode: 'direct',
-        signal: extra.signal,
-        onProgress:
-          progressToken === undefined
-            ? undefined
-            : (pct, stage) => {
-                extra
-                  .sendNotification({
-                    method: 'notifications/progress',
-                    params: { progressToken, progress: pct, total: 100, ...(stage ? { message: stage } : {}) },
-                  })
-                  .catch(() => {}); // the client went away; the call itself decides the outcome
-              },
-      });
-      // The tool as it ran (a reload between listing and calling gives a new one).
-      const view = ctx.registry.tool(plugin, tool)?.mcp ?? entry?.info.mcp ?? null;
-      const wraps = view?.wraps ?? !isPlainObject(done.result);
-      return successResult(done, wraps, imageContent(view, done.result));
-    } catch (err) {
-      const error = toCoded(err);
-      ctx.metrics.countError(error.code, 'mcp');
-      if (isUnexpected(error)) logger.error({ err: error, tool: name }, 'MCP tool call failed unexpectedly');
-      return errorResult(error, Boolean(entry?.info.outputSchema));
-    }
+    return callTool(ctx, catalog, logger, { name, arguments: args, progressToken }, extra.signal, (pct, stage) => {
+      if (progressToken === undefined) return;
+      extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: pct, total: 100, ...(stage ? { message: stage } : {}) },
+        })
+        .catch(() => {}); // the client went away; the call itself decides the outcome
+    });
   });
 
-  return server;
+  return { server, calls: new FastToolCalls(ctx, catalog, logger) };
 }

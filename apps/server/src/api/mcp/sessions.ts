@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { McpSessionServer } from './mcp-server.js';
 import { NodeStreamableTransport } from './transport.js';
 import type { Logger } from 'pino';
 
@@ -56,7 +57,7 @@ export class SessionStore {
   #closed = false;
 
   constructor(
-    private readonly makeServer: () => Server,
+    private readonly makeServer: () => McpSessionServer,
     private readonly logger: Logger,
     private readonly limits: SessionLimits = DEFAULT_SESSION_LIMITS,
   ) {
@@ -74,10 +75,11 @@ export class SessionStore {
 
   /** A new server and transport for an initialize request by the caller with key fingerprint `owner`. */
   async create(owner: string | null = null): Promise<PendingSession> {
-    const server = this.makeServer();
+    const { server, calls } = this.makeServer();
     let admitted = false;
     const transport: NodeStreamableTransport = new NodeStreamableTransport({
       sessionIdGenerator: () => randomUUID(),
+      intercept: (message, reply) => calls.take(message, reply),
       onsessioninitialized: (id) => {
         if (this.#closed) return;
         admitted = true;
@@ -86,6 +88,7 @@ export class SessionStore {
     });
     // Set before connect(): the server chains its own close handling after this one.
     transport.onclose = () => {
+      calls.abortAll();
       const id = transport.sessionId;
       if (id !== undefined && this.#sessions.get(id)?.transport === transport) this.#sessions.delete(id);
     };

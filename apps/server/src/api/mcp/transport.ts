@@ -2,12 +2,10 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isInitializeRequest,
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   JSONRPCMessageSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
+  type JSONRPCRequest,
   type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -101,6 +99,11 @@ export interface NodeTransportOptions {
   sessionIdGenerator: () => string;
   /** Called once the session's initialize request is accepted, with its id. */
   onsessioninitialized?: (id: string) => void;
+  /**
+   * Sees each message before the protocol server does: true when it took the message (answering through `reply`,
+   * which routes to the message's own response stream), false to pass it on.
+   */
+  intercept?: (message: JSONRPCMessage, reply: (message: JSONRPCMessage) => void) => boolean;
 }
 
 /**
@@ -140,7 +143,7 @@ export class NodeStreamableTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const isResponse = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message);
+    const isResponse = isResponseMessage(message);
     const requestId = isResponse ? message.id : options?.relatedRequestId;
     if (requestId === undefined) {
       // Server-initiated (e.g. notifications/tools/list_changed): the GET stream, if the client keeps one open.
@@ -191,7 +194,7 @@ export class NodeStreamableTransport implements Transport {
     } catch {
       return this.#refuse(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
     }
-    const initialize = messages.some((m) => isInitializeRequest(m));
+    const initialize = messages.some((m) => isRequest(m) && m.method === 'initialize' && isInitializeRequest(m));
     if (initialize) {
       if (this.#initialized) return this.#refuse(res, 400, -32600, 'Invalid Request: Server already initialized');
       if (messages.length > 1) {
@@ -204,10 +207,10 @@ export class NodeStreamableTransport implements Transport {
       return;
     }
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
-    const requests = messages.filter((m) => isJSONRPCRequest(m));
+    const requests = messages.filter(isRequest);
     if (requests.length === 0) {
       // Only notifications or responses: accepted, nothing to answer.
-      for (const m of messages) this.onmessage?.(m, extra);
+      for (const m of messages) if (!this.options.intercept?.(m, () => {})) this.onmessage?.(m, extra);
       res.writeHead(202).end();
       return;
     }
@@ -215,7 +218,16 @@ export class NodeStreamableTransport implements Transport {
       for (const r of requests) if (this.#streams.get(r.id) === stream) this.#streams.delete(r.id);
     });
     for (const r of requests) this.#streams.set(r.id, stream);
-    for (const m of messages) this.onmessage?.(m, extra);
+    for (const m of messages) {
+      if (this.options.intercept?.(m, (out) => this.#reply(out, m))) continue;
+      this.onmessage?.(m, extra);
+    }
+  }
+
+  /** An answer or notification of a request taken by `intercept`, to that request's stream. */
+  #reply(message: JSONRPCMessage, to: JSONRPCMessage): void {
+    const relatedRequestId = 'id' in to ? to.id : undefined;
+    this.send(message, { relatedRequestId }).catch((err: unknown) => this.onerror?.(err as Error));
   }
 
   #get(req: IncomingMessage, res: ServerResponse): void {
@@ -277,6 +289,16 @@ export class NodeStreamableTransport implements Transport {
     this.onerror?.(new Error(message));
     rpcError(res, status, code, message);
   }
+}
+
+// The messages were checked against JSONRPCMessageSchema when they arrived (or made here): their kind shows in
+// their keys, without another schema check per message.
+function isRequest(m: JSONRPCMessage): m is JSONRPCRequest {
+  return 'method' in m && 'id' in m;
+}
+
+function isResponseMessage(m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } {
+  return ('result' in m || 'error' in m) && 'id' in m && m.id !== undefined;
 }
 
 function rpcError(res: ServerResponse, status: number, code: number, message: string): void {
