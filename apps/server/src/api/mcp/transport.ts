@@ -26,9 +26,8 @@ const SSE_HEADERS: OutgoingHttpHeaders = {
 /** One HTTP response carrying SSE events: a POST's (its requests' answers) or the session's GET stream. */
 class SseStream {
   #keepAlive: NodeJS.Timeout | null = null;
-  #headersTimer: NodeJS.Timeout | null;
-  /** writeHead only stores the headers: they leave with the first write, or when flushed. */
-  #flushed = false;
+  /** Whether the headers were sent: the stream is open, its length unknown. */
+  #open = false;
   #ended = false;
 
   constructor(
@@ -38,11 +37,8 @@ class SseStream {
     readonly pending: Set<RequestId>,
     onGone: () => void,
   ) {
-    res.writeHead(200, headers);
-    // A fast call's answer goes out with the headers, in one write; a slow one's stream opens after a moment.
-    this.#headersTimer = setTimeout(() => this.#open(), HEADERS_AFTER_MS);
     res.once('close', () => {
-      this.#stopTimers();
+      if (this.#keepAlive) clearInterval(this.#keepAlive);
       if (!this.#ended) {
         this.#ended = true;
         onGone();
@@ -54,10 +50,8 @@ class SseStream {
     return this.#ended;
   }
 
-  /** Opens the stream at once (the GET stream, which may stay silent for long). */
-  open(): this {
-    this.#open();
-    return this;
+  get opened(): boolean {
+    return this.#open;
   }
 
   write(message: JSONRPCMessage, last: boolean): void {
@@ -65,33 +59,31 @@ class SseStream {
     const event = `event: message\ndata: ${JSON.stringify(message)}\n\n`;
     if (last) this.end(event);
     else {
-      this.#open();
+      this.open();
       this.res.write(event);
     }
   }
 
-  end(chunk?: string): void {
+  end(chunk = ''): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#stopTimers();
+    if (this.#keepAlive) clearInterval(this.#keepAlive);
+    if (!this.#open) {
+      // The whole answer at once: sent with its length, in one write.
+      this.#open = true;
+      this.res.writeHead(200, { ...this.headers, 'content-length': Buffer.byteLength(chunk) });
+    }
     this.res.end(chunk);
   }
 
-  #open(): void {
-    if (this.#headersTimer) clearTimeout(this.#headersTimer);
-    this.#headersTimer = null;
-    if (this.#ended || this.#flushed) return;
-    this.#flushed = true;
+  /** Sends the headers: from now on events are written as they come (chunked), with keep-alive comments. */
+  open(): void {
+    if (this.#ended || this.#open) return;
+    this.#open = true;
+    this.res.writeHead(200, this.headers);
     this.res.flushHeaders();
     this.#keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
     this.#keepAlive.unref();
-  }
-
-  #stopTimers(): void {
-    if (this.#headersTimer) clearTimeout(this.#headersTimer);
-    if (this.#keepAlive) clearInterval(this.#keepAlive);
-    this.#headersTimer = null;
-    this.#keepAlive = null;
   }
 }
 
@@ -120,7 +112,11 @@ export class NodeStreamableTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
 
   readonly #streams = new Map<RequestId, SseStream>();
+  /** POST streams whose answer has not come yet, oldest first, with when they began (ms). */
+  readonly #unopened = new Map<SseStream, number>();
+  #opener: NodeJS.Timeout | null = null;
   #standalone: SseStream | null = null;
+  #sessionHeaders: OutgoingHttpHeaders | null = null;
   #started = false;
   #initialized = false;
   #closed = false;
@@ -159,12 +155,16 @@ export class NodeStreamableTransport implements Transport {
     }
     this.#streams.delete(requestId);
     stream.pending.delete(requestId);
+    if (stream.pending.size === 0) this.#unopened.delete(stream);
     stream.write(message, stream.pending.size === 0);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#opener) clearInterval(this.#opener);
+    this.#opener = null;
+    this.#unopened.clear();
     for (const stream of new Set(this.#streams.values())) stream.end();
     this.#streams.clear();
     this.#standalone?.end();
@@ -215,9 +215,11 @@ export class NodeStreamableTransport implements Transport {
       return;
     }
     const stream = new SseStream(res, this.#headers(), new Set(requests.map((r) => r.id)), () => {
+      this.#unopened.delete(stream);
       for (const r of requests) if (this.#streams.get(r.id) === stream) this.#streams.delete(r.id);
     });
     for (const r of requests) this.#streams.set(r.id, stream);
+    this.#openSoon(stream);
     for (const m of messages) {
       if (this.options.intercept?.(m, (out) => this.#reply(out, m))) continue;
       this.onmessage?.(m, extra);
@@ -240,7 +242,8 @@ export class NodeStreamableTransport implements Transport {
     }
     const stream: SseStream = new SseStream(res, this.#headers(), new Set(), () => {
       if (this.#standalone === stream) this.#standalone = null;
-    }).open();
+    });
+    stream.open();
     this.#standalone = stream;
   }
 
@@ -250,8 +253,30 @@ export class NodeStreamableTransport implements Transport {
     await this.close();
   }
 
+  /**
+   * A fast call's answer goes out with the headers, in one write and with its length; a slow one's stream opens
+   * (chunked) once it is HEADERS_AFTER_MS old, by one timer per session.
+   */
+  #openSoon(stream: SseStream): void {
+    this.#unopened.set(stream, performance.now());
+    this.#opener ??= setInterval(() => {
+      const due = performance.now() - HEADERS_AFTER_MS;
+      for (const [s, began] of this.#unopened) {
+        if (began > due) break;
+        this.#unopened.delete(s);
+        s.open();
+      }
+      if (this.#unopened.size === 0 && this.#opener) {
+        clearInterval(this.#opener);
+        this.#opener = null;
+      }
+    }, HEADERS_AFTER_MS / 2);
+  }
+
   #headers(): OutgoingHttpHeaders {
-    return this.sessionId === undefined ? SSE_HEADERS : { ...SSE_HEADERS, 'mcp-session-id': this.sessionId };
+    if (this.sessionId === undefined) return SSE_HEADERS;
+    this.#sessionHeaders ??= { ...SSE_HEADERS, 'mcp-session-id': this.sessionId };
+    return this.#sessionHeaders;
   }
 
   #checkSession(req: IncomingMessage, res: ServerResponse): boolean {
