@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { autocannon } from './lib/autocannon.mjs';
 import { subscribe } from './lib/realtime.mjs';
+import { MCP_ACCEPT, mcpPost, openMcpSession, rpcAnswer, toolsCall } from './lib/mcp.mjs';
 import { root, startCli, subset } from './lib/server.mjs';
 import { machineLine, median, pct, procCpuMs, ratio, sleep, treeCpuMs } from './lib/stats.mjs';
 
@@ -66,56 +67,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 // ---- the two surfaces -------------------------------------------------------------------------------------------
 const restPath = (plugin, tool) => `/v1/plugins/${plugin}/tools/${tool}/run`;
-const mcpAccept = 'application/json, text/event-stream';
 let mcp = null; // { session, version, headers }
 let nextId = 1;
-
-async function mcpPost(url, message, session = mcp) {
-  const res = await fetch(`${url}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: mcpAccept, ...(session?.headers ?? {}) },
-    body: JSON.stringify(message),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    session: res.headers.get('mcp-session-id'),
-    text,
-    bytes: Buffer.byteLength(text),
-  };
-}
-
-/** The JSON-RPC answer in an MCP POST's response: a JSON body, or the `data:` line of an SSE event. */
-function rpcAnswer(answer) {
-  if (answer.type.startsWith('application/json')) return JSON.parse(answer.text);
-  if (!answer.type.startsWith('text/event-stream')) throw new CheckFailed(`MCP answered ${answer.type}`);
-  const messages = answer.text
-    .split('\n')
-    .filter((l) => l.startsWith('data:') && l.slice(5).trim())
-    .map((l) => JSON.parse(l.slice(5)));
-  const reply = messages.find((m) => 'result' in m || 'error' in m);
-  if (!reply) throw new CheckFailed(`no JSON-RPC answer in the SSE stream: ${answer.text.slice(0, 200)}`);
-  return reply;
-}
-
-async function openMcpSession(url) {
-  const init = await mcpPost(url, {
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench-pipeline', version: '1' } },
-  });
-  check(init.status === 200 && init.session, `initialize answered ${init.status}: ${init.text.slice(0, 300)}`);
-  const version = rpcAnswer(init).result?.protocolVersion;
-  check(typeof version === 'string', `initialize result without protocolVersion: ${init.text.slice(0, 300)}`);
-  const headers = { 'mcp-session-id': init.session, 'mcp-protocol-version': version };
-  const initialized = await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { headers });
-  check(initialized.status === 202, `notifications/initialized answered ${initialized.status}`);
-  return { session: init.session, version, headers, initType: init.type };
-}
-
-const toolsCall = (name, args, id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 
 /** One REST call, checked; returns the answer's body size and the result. */
 async function restOnce(url, plugin, tool, args) {
@@ -131,7 +84,7 @@ async function restOnce(url, plugin, tool, args) {
 
 /** One MCP tools/call, checked; returns the answer's body size, its content type and the call result. */
 async function mcpOnce(url, name, args) {
-  const answer = await mcpPost(url, toolsCall(name, args, nextId++));
+  const answer = await mcpPost(url, toolsCall(name, args, nextId++), mcp.headers);
   check(answer.status === 200, `MCP tools/call ${name} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
   const reply = rpcAnswer(answer);
   check(reply.result && !reply.result.isError, `MCP ${name} failed: ${answer.text.slice(0, 300)}`);
@@ -171,7 +124,7 @@ const mcpLoad = (url, name, args, connections) =>
     method: 'POST',
     body: toolsCall(name, args, '[<id>]'), // a fresh JSON-RPC id per request (autocannon -I)
     idReplacement: true,
-    headers: { accept: mcpAccept, ...mcp.headers },
+    headers: { accept: MCP_ACCEPT, ...mcp.headers },
     connections,
   });
 
@@ -373,7 +326,7 @@ try {
   console.log(machineLine());
   server = await startCli({ pluginsDir, config });
   const url = server.url;
-  if (only.has('trivial') || only.has('large')) mcp = await openMcpSession(url);
+  if (only.has('trivial') || only.has('large')) mcp = await openMcpSession(url, 'bench-pipeline');
   console.log(
     `rounds ${ROUNDS} × ${SECONDS} s, autocannon in its own process; the CLI with sandboxed workers` +
       (mcp ? `; MCP protocol ${mcp.version}, initialize answered \`${mcp.initType}\`` : '') +

@@ -1,6 +1,6 @@
 // CPU profile of the trivial-call hot path under load, host and one worker at the same time: where each call's
 // time goes. Run after `npm run build`:
-//   node bench/profile.mjs [--seconds 10] [--top 25] [--out DIR]
+//   node bench/profile.mjs [--seconds 10] [--top 25] [--out DIR] [--mcp]
 // Starts the CLI with the fixture plugin 'ok' (concurrency 2, isolation 'process' so the worker's inspector is
 // reachable), profiles the host (inspector on 127.0.0.1:9230) and one worker (SIGUSR1 → 127.0.0.1:9229) while
 // autocannon (own process, 32 connections) posts ok/echo calls (or, with --upload-kb N, ok/bytes calls with an
@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { autocannon } from './lib/autocannon.mjs';
+import { MCP_ACCEPT, mcpPost, openMcpSession, toolsCall } from './lib/mcp.mjs';
 import { byModule, connectInspector, selfTimes, startProfile, totalTimes } from './lib/cdp.mjs';
 import { postJson, startCli, subset, tmp } from './lib/server.mjs';
 import { machineLine, nodeWorkers, sleep } from './lib/stats.mjs';
@@ -24,6 +25,8 @@ const { values: opts } = parseArgs({
     'upload-kb': { type: 'string' },
     // Profile GET requests of this path (e.g. /v1/plugins) instead of tool calls.
     get: { type: 'string' },
+    // Profile the same ok/echo call over MCP (tools/call ok__echo in one session) instead of REST.
+    mcp: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -42,12 +45,33 @@ let child = null;
 try {
   const uploadKb = Number(opts['upload-kb'] ?? 0);
   const tool = uploadKb ? 'bytes' : 'echo';
-  const url = opts.get ? `${bastion.url}${opts.get}` : `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
+  const session = opts.mcp ? await openMcpSession(bastion.url, 'bench-profile') : null;
+  const url = opts.get
+    ? `${bastion.url}${opts.get}`
+    : session
+      ? `${bastion.url}/mcp`
+      : `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
   const body = uploadKb
     ? { args: { file: randomBytes(uploadKb * 1024).toString('base64') } }
     : { args: { text: 'hello' } };
   const connections = uploadKb ? 4 : 32;
-  for (let i = 0; i < (uploadKb ? 20 : 500); i++) await postJson(url, body);
+  // Warm-up and load send the same request: over MCP a tools/call with a fresh JSON-RPC id each (autocannon -I).
+  const loadOptions = opts.get
+    ? { connections, seconds: SECONDS }
+    : session
+      ? {
+          connections,
+          seconds: SECONDS,
+          method: 'POST',
+          body: toolsCall('ok__echo', body.args, '[<id>]'),
+          idReplacement: true,
+          headers: { accept: MCP_ACCEPT, ...session.headers },
+        }
+      : { connections, seconds: SECONDS, method: 'POST', body };
+  for (let i = 0; i < (uploadKb ? 20 : 500); i++) {
+    if (session) await mcpPost(bastion.url, toolsCall('ok__echo', body.args, i + 1), session.headers);
+    else await postJson(url, body);
+  }
   const workers = nodeWorkers(bastion.pid);
   const worker = workers[0];
   if (!worker) throw new Error(`no worker process found below ${bastion.pid}`);
@@ -56,10 +80,7 @@ try {
   child = await connectInspector(9229);
   await sleep(200);
   const stops = [await startProfile(host), await startProfile(child)];
-  const load = await autocannon(
-    url,
-    opts.get ? { connections, seconds: SECONDS } : { connections, seconds: SECONDS, method: 'POST', body },
-  );
+  const load = await autocannon(url, loadOptions);
   const [hostProfile, workerProfile] = await Promise.all(stops.map((stop) => stop()));
 
   const calls = load.requests;

@@ -106,6 +106,23 @@ describe('MCP transport', () => {
     expect(events(unknown.text)[0]).toMatchObject({ id: 10, error: { code: -32601 } });
   });
 
+  it('refuses call-like messages that are not JSON-RPC requests, as the schema does', async () => {
+    const call = { jsonrpc: '2.0', id: 11, method: 'tools/call', params: { name: 'ok__echo', arguments: {} } };
+    const odd = [
+      { ...call, extra: true },
+      { ...call, id: 1.5 },
+      { ...call, id: null },
+      { ...call, jsonrpc: '1.0' },
+      { ...call, params: { ...call.params, _meta: { progressToken: 0.5 } } },
+      { ...call, params: 'x' },
+    ];
+    for (const message of odd) {
+      const res = await post(message);
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text)).toMatchObject({ error: { code: -32700 } });
+    }
+  });
+
   it('refuses what the SDK transport refuses, with its statuses and codes', async () => {
     const call = { jsonrpc: '2.0', id: 5, method: 'tools/list' };
     const wrongAccept = await post(call, { accept: 'application/json' });

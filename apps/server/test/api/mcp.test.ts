@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { createMcpFeature, type McpFeature } from '../../src/api/mcp/index.js';
-import { successResult } from '../../src/api/mcp/results.js';
+import { successResponseJson, successResult } from '../../src/api/mcp/results.js';
 import { MCP_TOOL_NAME, assignNames, hashedName } from '../../src/api/mcp/tool-names.js';
 import { expectStillServing, fixtureSubset, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -408,6 +408,28 @@ describe('MCP results', () => {
     expect(successResult(done('text'), false).structuredContent).toEqual({ result: 'text' });
     expect(successResult(done(null), false).structuredContent).toEqual({ result: null });
     expect(successResult(done({ a: 1 }), true).structuredContent).toEqual({ result: { a: 1 } });
+  });
+
+  it('writes the same result as response text, with the worker text spliced in', () => {
+    const image = { type: 'image' as const, data: 'iVBORw0KGgo=', mimeType: 'image/png' };
+    const cases: Array<[unknown, boolean]> = [
+      [{ a: 1, s: 'quote " and \\ and \u2028' }, false],
+      [[1, 2], false],
+      ['text', false],
+      [null, false],
+      [{ a: 1 }, true],
+    ];
+    for (const [result, wrap] of cases) {
+      const done = { result, resultJson: JSON.stringify(result, null, 1) };
+      for (const images of [[], [image]]) {
+        expect(JSON.parse(successResponseJson('r-1', done, wrap, images))).toEqual({
+          jsonrpc: '2.0',
+          id: 'r-1',
+          result: successResult(done, wrap, images),
+        });
+      }
+    }
+    expect(JSON.parse(successResponseJson(7, { result: 1, resultJson: '1' }, false))).toMatchObject({ id: 7 });
   });
 });
 

@@ -4,6 +4,7 @@ import { isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol
 import type { Logger } from 'pino';
 import { keyFingerprint } from '../auth.js';
 import { parseJsonText } from '../body.js';
+import { utf8Text } from '../../encoding/utf8.js';
 import { sendError } from '../error-handler.js';
 import { BastionError } from '../../errors/bastion-error.js';
 import { codeOfStatus } from '../../errors/coded.js';
@@ -38,7 +39,10 @@ export async function mcpRoutes(
     // MCP bodies are read as text here and parsed below, so that malformed JSON and wrong content types get the
     // transport's JSON-RPC answers rather than REST errors. The body limit is the app's.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    // 'application/json' by name as well: fastify finds a named parser without parsing the Content-Type header.
+    scope.addContentTypeParser(['application/json', '*'], { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, body),
+    );
 
     scope.route({
       method: ['GET', 'POST', 'DELETE'],
@@ -79,9 +83,9 @@ export async function mcpRoutes(
     const header = request.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' && header ? header : undefined;
     let body: unknown;
-    if (request.method === 'POST' && typeof request.body === 'string') {
+    if (request.method === 'POST' && Buffer.isBuffer(request.body)) {
       try {
-        body = parseJsonText(request.body, 'the JSON-RPC message');
+        body = parseJsonText(utf8Text(request.body), 'the JSON-RPC message');
       } catch (err) {
         return rpcError(reply, 400, PARSE_ERROR, `Parse error: ${(err as Error).message}`);
       }

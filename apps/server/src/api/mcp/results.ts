@@ -1,4 +1,4 @@
-import type { CallToolResult, ImageContent } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ImageContent, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorInfo } from '@bastion/protocol';
 import type { BastionError } from '../../errors/bastion-error.js';
 import type { CallResult } from '../../runner/tool-runner.js';
@@ -19,6 +19,25 @@ export function successResult(
   const { result } = call;
   const structured = wrap || !isPlainObject(result) ? { result } : result;
   return { content: [{ type: 'text', text: call.resultJson }, ...images], structuredContent: structured };
+}
+
+/**
+ * The JSON-RPC response of a successful call as text, the same message as {@link successResult} in a response, but
+ * with the worker's JSON text spliced in as structuredContent: the result is not serialised again, only escaped
+ * once into the text content.
+ */
+export function successResponseJson(
+  id: RequestId,
+  call: Pick<CallResult, 'result' | 'resultJson'>,
+  wrap: boolean,
+  images: ImageContent[] = [],
+): string {
+  const structured = wrap || !isPlainObject(call.result) ? `{"result":${call.resultJson}}` : call.resultJson;
+  const content = [
+    `{"type":"text","text":${JSON.stringify(call.resultJson)}}`,
+    ...images.map((i) => JSON.stringify(i)),
+  ];
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[${content.join(',')}],"structuredContent":${structured}}}`;
 }
 
 /**

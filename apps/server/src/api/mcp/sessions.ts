@@ -108,7 +108,7 @@ export class SessionStore {
     session.open++;
     res.once('close', () => {
       session.open--;
-      this.#touch(session);
+      session.lastSeen = Date.now(); // its place in the LRU order was taken when the exchange began
     });
   }
 

@@ -1,13 +1,21 @@
-import type { CallToolResult, JSONRPCMessage, JSONRPCRequest, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ImageContent,
+  JSONRPCMessage,
+  JSONRPCRequest,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { isUnexpected, toCoded } from '../../errors/coded.js';
 import { Cancel } from '../../runner/cancel.js';
+import type { CallResult } from '../../runner/tool-runner.js';
 import type { CancelSignal } from '../../sandbox/cancel.js';
 import { isPlainObject } from '../../schemas/mcp-view.js';
 import type { ApiContext } from '../context.js';
 import type { McpCatalog } from './catalog.js';
 import { imageContent } from './images.js';
-import { errorResult, successResult } from './results.js';
+import { errorResult, successResponseJson, successResult } from './results.js';
+import type { EncodedResponse } from './transport.js';
 
 /** What a `tools/call` asks for. */
 export interface ToolCallParams {
@@ -16,18 +24,22 @@ export interface ToolCallParams {
   progressToken?: string | number | undefined;
 }
 
+/** How a tool call ended: the runner's result with how MCP shows it, or the error result. */
+type ToolCallOutcome =
+  { ok: true; done: CallResult; wraps: boolean; images: ImageContent[] } | { ok: false; result: CallToolResult };
+
 /**
  * Runs an MCP tool call through the runner's prepare/run. Never throws: a failed call is a result with `isError`
  * (docs/mcp.md), counted under its code.
  */
-export async function callTool(
+async function runToolCall(
   ctx: ApiContext,
   catalog: McpCatalog,
   logger: Logger,
   params: ToolCallParams,
   signal: CancelSignal,
   progress: (pct: number, stage: string | null) => void,
-): Promise<CallToolResult> {
+): Promise<ToolCallOutcome> {
   const { plugin, tool, entry } = catalog.resolve(params.name);
   try {
     const call = ctx.runner.prepare(plugin, tool, params.arguments ?? {});
@@ -39,13 +51,19 @@ export async function callTool(
     // The tool as it ran (a reload between listing and calling gives a new one).
     const view = ctx.registry.tool(plugin, tool)?.mcp ?? entry?.info.mcp ?? null;
     const wraps = view?.wraps ?? !isPlainObject(done.result);
-    return successResult(done, wraps, imageContent(view, done.result));
+    return { ok: true, done, wraps, images: imageContent(view, done.result) };
   } catch (err) {
     const error = toCoded(err);
     ctx.metrics.countError(error.code, 'mcp');
     if (isUnexpected(error)) logger.error({ err: error, tool: params.name }, 'MCP tool call failed unexpectedly');
-    return errorResult(error, Boolean(entry?.info.outputSchema));
+    return { ok: false, result: errorResult(error, Boolean(entry?.info.outputSchema)) };
   }
+}
+
+/** {@link runToolCall} for the SDK's server: the result as an object. */
+export async function callTool(...args: Parameters<typeof runToolCall>): Promise<CallToolResult> {
+  const outcome = await runToolCall(...args);
+  return outcome.ok ? successResult(outcome.done, outcome.wraps, outcome.images) : outcome.result;
 }
 
 /**
@@ -65,7 +83,7 @@ export class FastToolCalls {
   ) {}
 
   /** Takes a message if it is a call this answers (true), or a cancellation of one (false: the SDK sees it too). */
-  take(message: JSONRPCMessage, reply: (message: JSONRPCMessage) => void): boolean {
+  take(message: JSONRPCMessage, reply: (message: JSONRPCMessage | EncodedResponse) => void): boolean {
     if (!('method' in message)) return false;
     if (message.method === 'notifications/cancelled') {
       const id = (message.params as { requestId?: RequestId } | undefined)?.requestId;
@@ -84,10 +102,12 @@ export class FastToolCalls {
       const note = { progressToken: token, progress: pct, total: 100, ...(stage ? { message: stage } : {}) };
       reply({ jsonrpc: '2.0', method: 'notifications/progress', params: note });
     };
-    void callTool(this.ctx, this.catalog, this.logger, params, cancel, progress).then((result) => {
+    void runToolCall(this.ctx, this.catalog, this.logger, params, cancel, progress).then((outcome) => {
       this.#running.delete(id);
       // A cancelled request gets no answer (MCP's cancellation rule, as the SDK's server does).
-      if (!cancel.aborted) reply({ jsonrpc: '2.0', id, result });
+      if (cancel.aborted) return;
+      if (outcome.ok) reply({ id, json: successResponseJson(id, outcome.done, outcome.wraps, outcome.images) });
+      else reply({ jsonrpc: '2.0', id, result: outcome.result });
     });
     return true;
   }

@@ -12,8 +12,11 @@ import {
 
 /** At most this many messages in one POSTed batch (as the SDK's own transport). */
 const MAX_BATCH = 100;
-/** A response stream still waiting for its first message gets its headers after this long (so proxies see it live). */
-const HEADERS_AFTER_MS = 20;
+/**
+ * A POST's stream still waiting for its first message gets its headers after this long, so that a long call's
+ * connection shows life (and carries keep-alive comments); answers quicker than this go out whole, in one write.
+ */
+const HEADERS_AFTER_MS = 1000;
 /** An SSE comment on every open stream this often, so that idle connections are not cut by proxies. */
 const KEEP_ALIVE_MS = 15_000;
 const SSE_HEADERS: OutgoingHttpHeaders = {
@@ -54,9 +57,10 @@ class SseStream {
     return this.#open;
   }
 
-  write(message: JSONRPCMessage, last: boolean): void {
+  /** Writes one message, given as its JSON text; `last` ends the stream with it. */
+  write(json: string, last: boolean): void {
     if (this.#ended) return;
-    const event = `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+    const event = `event: message\ndata: ${json}\n\n`;
     if (last) this.end(event);
     else {
       this.open();
@@ -87,6 +91,13 @@ class SseStream {
   }
 }
 
+/** A JSON-RPC response already serialised (e.g. one with a plugin's result text spliced in), for `intercept`. */
+export interface EncodedResponse {
+  readonly id: RequestId;
+  /** The whole response message as JSON text. */
+  readonly json: string;
+}
+
 export interface NodeTransportOptions {
   sessionIdGenerator: () => string;
   /** Called once the session's initialize request is accepted, with its id. */
@@ -95,7 +106,7 @@ export interface NodeTransportOptions {
    * Sees each message before the protocol server does: true when it took the message (answering through `reply`,
    * which routes to the message's own response stream), false to pass it on.
    */
-  intercept?: (message: JSONRPCMessage, reply: (message: JSONRPCMessage) => void) => boolean;
+  intercept?: (message: JSONRPCMessage, reply: (message: JSONRPCMessage | EncodedResponse) => void) => boolean;
 }
 
 /**
@@ -144,19 +155,24 @@ export class NodeStreamableTransport implements Transport {
     if (requestId === undefined) {
       // Server-initiated (e.g. notifications/tools/list_changed): the GET stream, if the client keeps one open.
       if (isResponse) throw new Error('Cannot send a response on a standalone SSE stream');
-      this.#standalone?.write(message, false);
+      this.#standalone?.write(JSON.stringify(message), false);
       return;
     }
+    this.#deliver(requestId, isResponse, JSON.stringify(message));
+  }
+
+  /** A message about a request (its response, or a notification while it runs) to that request's stream. */
+  #deliver(requestId: RequestId, isResponse: boolean, json: string): void {
     const stream = this.#streams.get(requestId);
     if (!stream) throw new Error(`No connection established for request ID: ${String(requestId)}`);
     if (!isResponse) {
-      stream.write(message, false);
+      stream.write(json, false);
       return;
     }
     this.#streams.delete(requestId);
     stream.pending.delete(requestId);
     if (stream.pending.size === 0) this.#unopened.delete(stream);
-    stream.write(message, stream.pending.size === 0);
+    stream.write(json, stream.pending.size === 0);
   }
 
   async close(): Promise<void> {
@@ -190,7 +206,7 @@ export class NodeStreamableTransport implements Transport {
     }
     let messages: JSONRPCMessage[];
     try {
-      messages = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.parse(m));
+      messages = (Array.isArray(body) ? body : [body]).map((m) => plainRequest(m) ?? JSONRPCMessageSchema.parse(m));
     } catch {
       return this.#refuse(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
     }
@@ -227,9 +243,13 @@ export class NodeStreamableTransport implements Transport {
   }
 
   /** An answer or notification of a request taken by `intercept`, to that request's stream. */
-  #reply(message: JSONRPCMessage, to: JSONRPCMessage): void {
-    const relatedRequestId = 'id' in to ? to.id : undefined;
-    this.send(message, { relatedRequestId }).catch((err: unknown) => this.onerror?.(err as Error));
+  #reply(message: JSONRPCMessage | EncodedResponse, to: JSONRPCMessage): void {
+    try {
+      if (!('jsonrpc' in message)) this.#deliver(message.id, true, message.json);
+      else void this.send(message, { relatedRequestId: 'id' in to ? to.id : undefined });
+    } catch (err) {
+      this.onerror?.(err as Error);
+    }
   }
 
   #get(req: IncomingMessage, res: ServerResponse): void {
@@ -316,6 +336,30 @@ export class NodeStreamableTransport implements Transport {
   }
 }
 
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/**
+ * A request whose shape is plainly valid (what JSONRPCMessageSchema accepts as a request, with `_meta` holding at
+ * most a progress token), checked without the schema, which costs more than a trivial call's own work; anything
+ * else goes through the schema.
+ */
+function plainRequest(m: unknown): JSONRPCRequest | null {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
+  const r = m as Record<string, unknown>;
+  if (r.jsonrpc !== '2.0' || typeof r.method !== 'string') return null;
+  if (typeof r.id !== 'string' && !Number.isInteger(r.id)) return null;
+  for (const key in r) if (!REQUEST_KEYS.has(key)) return null;
+  const params = r.params;
+  if (params === undefined) return m as JSONRPCRequest;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return null;
+  const meta = (params as Record<string, unknown>)._meta;
+  if (meta === undefined) return m as JSONRPCRequest;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return null;
+  for (const key in meta) if (key !== 'progressToken') return null;
+  const token = (meta as Record<string, unknown>).progressToken;
+  return token === undefined || typeof token === 'string' || Number.isInteger(token) ? (m as JSONRPCRequest) : null;
+}
+
 // The messages were checked against JSONRPCMessageSchema when they arrived (or made here): their kind shows in
 // their keys, without another schema check per message.
 function isRequest(m: JSONRPCMessage): m is JSONRPCRequest {
@@ -333,5 +377,6 @@ function rpcError(res: ServerResponse, status: number, code: number, message: st
 
 /** A Content-Type's media type, lower case, without parameters. */
 function mediaType(header: string | undefined): string | undefined {
+  if (header === 'application/json') return header;
   return header?.split(';', 1)[0]?.trim().toLowerCase();
 }
