@@ -1,6 +1,6 @@
 // CPU profile of the trivial-call hot path under load, host and one worker at the same time: where each call's
 // time goes. Run after `npm run build`:
-//   node bench/profile.mjs [--seconds 10] [--top 25] [--out DIR] [--mcp]
+//   node bench/profile.mjs [--seconds 10] [--top 25] [--out DIR] [--mcp] [--rate N]
 // Starts the CLI with the fixture plugin 'ok' (concurrency 2, isolation 'process' so the worker's inspector is
 // reachable), profiles the host (inspector on 127.0.0.1:9230) and one worker (SIGUSR1 → 127.0.0.1:9229) while
 // autocannon (own process, 32 connections) posts ok/echo calls (or, with --upload-kb N, ok/bytes calls with an
@@ -27,6 +27,9 @@ const { values: opts } = parseArgs({
     get: { type: 'string' },
     // Profile the same ok/echo call over MCP (tools/call ok__echo in one session) instead of REST.
     mcp: { type: 'boolean', default: false },
+    // Requests per second over all connections (default: as fast as the server answers); the same rate for two
+    // profiles compares per-call costs without the differences that saturation brings.
+    rate: { type: 'string' },
   },
 });
 const SECONDS = Number(opts.seconds);
@@ -55,19 +58,21 @@ try {
     ? { args: { file: randomBytes(uploadKb * 1024).toString('base64') } }
     : { args: { text: 'hello' } };
   const connections = uploadKb ? 4 : 32;
+  const rate = opts.rate ? Number(opts.rate) : undefined;
   // Warm-up and load send the same request: over MCP a tools/call with a fresh JSON-RPC id each (autocannon -I).
   const loadOptions = opts.get
-    ? { connections, seconds: SECONDS }
+    ? { connections, seconds: SECONDS, rate }
     : session
       ? {
           connections,
           seconds: SECONDS,
+          rate,
           method: 'POST',
           body: toolsCall('ok__echo', body.args, '[<id>]'),
           idReplacement: true,
           headers: { accept: MCP_ACCEPT, ...session.headers },
         }
-      : { connections, seconds: SECONDS, method: 'POST', body };
+      : { connections, seconds: SECONDS, rate, method: 'POST', body };
   for (let i = 0; i < (uploadKb ? 20 : 500); i++) {
     if (session) await mcpPost(bastion.url, toolsCall('ok__echo', body.args, i + 1), session.headers);
     else await postJson(url, body);

@@ -9,15 +9,26 @@ const cli = path.join(root, 'node_modules/autocannon/autocannon.js');
 /**
  * One autocannon run. Returns { rps, p50, p99, max, requests, bytes, errors, timeouts, non2xx, statusCodes }.
  * `body` is sent as JSON when it is an object. `headers` are added to every request; `idReplacement` has
- * autocannon replace each `[<id>]` in the body with a fresh id per request (JSON-RPC ids must differ).
+ * autocannon replace each `[<id>]` in the body with a fresh id per request (JSON-RPC ids must differ). `rate` caps
+ * the requests per second over all connections.
  */
 export function autocannon(
   url,
-  { connections = 32, seconds = 5, method = 'GET', body, pipelining = 1, headers = {}, idReplacement = false } = {},
+  {
+    connections = 32,
+    seconds = 5,
+    method = 'GET',
+    body,
+    pipelining = 1,
+    headers = {},
+    idReplacement = false,
+    rate,
+  } = {},
 ) {
   const args = [cli, '-j', '-c', String(connections), '-d', String(seconds), '-p', String(pipelining), '-m', method];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
   if (idReplacement) args.push('-I');
+  if (rate) args.push('-R', String(rate));
   let bodyDir = null;
   if (body !== undefined) {
     // From a file: a command-line argument is limited to 128 KB.

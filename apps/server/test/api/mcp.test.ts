@@ -337,6 +337,16 @@ describe('MCP sessions are bounded', () => {
       'mcp-session-id': ids[0] ?? '',
     });
     expect(evicted.status).toBe(404);
+
+    // Using the older of the two makes the other the least recently used.
+    const used = await rawPost(url, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), {
+      'mcp-session-id': ids[1] ?? '',
+    });
+    expect(used.status).toBe(200);
+    const fourth = await rawPost(url, INITIALIZE);
+    expect(fourth.status).toBe(200);
+    expect(feature.sessions.get(ids[1] ?? '')).toBeDefined();
+    expect(feature.sessions.get(ids[2] ?? '')).toBeUndefined();
   });
 
   it('expires idle sessions but keeps those with an open stream', async () => {

@@ -21,6 +21,8 @@ export interface Session {
   transport: NodeStreamableTransport;
   server: Server;
   lastSeen: number;
+  /** When the session was last used, as a count of uses over all sessions: the least recently used is evicted. */
+  used: number;
   /** HTTP exchanges in progress: a running call's response stream, the GET notification stream. */
   open: number;
   /**
@@ -51,8 +53,8 @@ export interface PendingSession {
  * transport or stop() remove them.
  */
 export class SessionStore {
-  /** In least-recently-used order: a touched session moves to the end. */
   readonly #sessions = new Map<string, Session>();
+  #uses = 0;
   readonly #timer: NodeJS.Timeout;
   #closed = false;
 
@@ -83,7 +85,7 @@ export class SessionStore {
       onsessioninitialized: (id) => {
         if (this.#closed) return;
         admitted = true;
-        this.#admit({ id, transport, server, lastSeen: Date.now(), open: 0, owner });
+        this.#admit({ id, transport, server, lastSeen: Date.now(), used: ++this.#uses, open: 0, owner });
       },
     });
     // Set before connect(): the server chains its own close handling after this one.
@@ -108,7 +110,7 @@ export class SessionStore {
     session.open++;
     res.once('close', () => {
       session.open--;
-      session.lastSeen = Date.now(); // its place in the LRU order was taken when the exchange began
+      session.lastSeen = Date.now();
     });
   }
 
@@ -134,8 +136,11 @@ export class SessionStore {
 
   #admit(session: Session): void {
     while (this.#sessions.size >= this.limits.maxSessions) {
-      const all = [...this.#sessions.values()];
-      const victim = all.find((s) => s.open === 0) ?? all[0];
+      // The least recently used idle session, else the least recently used (a scan: sessions are few, uses many).
+      let victim: Session | undefined;
+      for (const s of this.#sessions.values()) {
+        if (!victim || evictsBefore(s, victim)) victim = s;
+      }
       if (!victim) break;
       this.#sessions.delete(victim.id);
       void this.#close(victim, 'evicted: too many sessions');
@@ -145,10 +150,7 @@ export class SessionStore {
 
   #touch(session: Session): void {
     session.lastSeen = Date.now();
-    if (this.#sessions.get(session.id) === session) {
-      this.#sessions.delete(session.id);
-      this.#sessions.set(session.id, session);
-    }
+    session.used = ++this.#uses;
   }
 
   async #close(session: Session, why: string): Promise<void> {
@@ -160,4 +162,10 @@ export class SessionStore {
       this.logger.warn({ err }, 'closing an MCP session failed');
     }
   }
+}
+
+/** Whether `a` goes before `b`: idle sessions first, then the one used least recently. */
+function evictsBefore(a: Session, b: Session): boolean {
+  const aIdle = a.open === 0;
+  return aIdle !== (b.open === 0) ? aIdle : a.used < b.used;
 }

@@ -19,12 +19,21 @@ const MAX_BATCH = 100;
 const HEADERS_AFTER_MS = 1000;
 /** An SSE comment on every open stream this often, so that idle connections are not cut by proxies. */
 const KEEP_ALIVE_MS = 15_000;
-const SSE_HEADERS: OutgoingHttpHeaders = {
+/** Headers of an answer sent whole, with its length. */
+const WHOLE_HEADERS: OutgoingHttpHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+/** Headers of a stream that stays open: no caching, no buffering or compression by proxies in between. */
+const STREAM_HEADERS: OutgoingHttpHeaders = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
   'x-accel-buffering': 'no',
 };
+
+/** The headers of an SSE answer, sent whole or as a stream. */
+interface AnswerHeaders {
+  whole: OutgoingHttpHeaders;
+  stream: OutgoingHttpHeaders;
+}
 
 /** One HTTP response carrying SSE events: a POST's (its requests' answers) or the session's GET stream. */
 class SseStream {
@@ -35,7 +44,7 @@ class SseStream {
 
   constructor(
     readonly res: ServerResponse,
-    readonly headers: OutgoingHttpHeaders,
+    readonly headers: AnswerHeaders,
     /** Request ids still unanswered (a POST stream ends once none is left); empty for the GET stream. */
     readonly pending: Set<RequestId>,
     onGone: () => void,
@@ -75,7 +84,7 @@ class SseStream {
     if (!this.#open) {
       // The whole answer at once: sent with its length, in one write.
       this.#open = true;
-      this.res.writeHead(200, { ...this.headers, 'content-length': Buffer.byteLength(chunk) });
+      this.res.writeHead(200, { ...this.headers.whole, 'content-length': Buffer.byteLength(chunk) });
     }
     this.res.end(chunk);
   }
@@ -84,7 +93,7 @@ class SseStream {
   open(): void {
     if (this.#ended || this.#open) return;
     this.#open = true;
-    this.res.writeHead(200, this.headers);
+    this.res.writeHead(200, this.headers.stream);
     this.res.flushHeaders();
     this.#keepAlive = setInterval(() => this.res.write(': keepalive\n\n'), KEEP_ALIVE_MS);
     this.#keepAlive.unref();
@@ -127,7 +136,7 @@ export class NodeStreamableTransport implements Transport {
   readonly #unopened = new Map<SseStream, number>();
   #opener: NodeJS.Timeout | null = null;
   #standalone: SseStream | null = null;
-  #sessionHeaders: OutgoingHttpHeaders | null = null;
+  #sessionHeaders: AnswerHeaders | null = null;
   #started = false;
   #initialized = false;
   #closed = false;
@@ -293,9 +302,13 @@ export class NodeStreamableTransport implements Transport {
     }, HEADERS_AFTER_MS / 2);
   }
 
-  #headers(): OutgoingHttpHeaders {
-    if (this.sessionId === undefined) return SSE_HEADERS;
-    this.#sessionHeaders ??= { ...SSE_HEADERS, 'mcp-session-id': this.sessionId };
+  #headers(): AnswerHeaders {
+    const session = this.sessionId;
+    if (session === undefined) return { whole: WHOLE_HEADERS, stream: STREAM_HEADERS };
+    this.#sessionHeaders ??= {
+      whole: { ...WHOLE_HEADERS, 'mcp-session-id': session },
+      stream: { ...STREAM_HEADERS, 'mcp-session-id': session },
+    };
     return this.#sessionHeaders;
   }
 
