@@ -62,10 +62,6 @@ class SseStream {
     return this.#ended;
   }
 
-  get opened(): boolean {
-    return this.#open;
-  }
-
   /** Writes one message, given as its JSON text; `last` ends the stream with it. */
   write(json: string, last: boolean): void {
     if (this.#ended) return;
