@@ -48,35 +48,29 @@ let child = null;
 try {
   const uploadKb = Number(opts['upload-kb'] ?? 0);
   const tool = uploadKb ? 'bytes' : 'echo';
-  const session = opts.mcp ? await openMcpSession(bastion.url, 'bench-profile') : null;
-  const url = opts.get
-    ? `${bastion.url}${opts.get}`
-    : session
-      ? `${bastion.url}/mcp`
-      : `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
-  const body = uploadKb
-    ? { args: { file: randomBytes(uploadKb * 1024).toString('base64') } }
-    : { args: { text: 'hello' } };
+  const args = uploadKb ? { file: randomBytes(uploadKb * 1024).toString('base64') } : { text: 'hello' };
   const connections = uploadKb ? 4 : 32;
   const rate = opts.rate ? Number(opts.rate) : undefined;
-  // Warm-up and load send the same request: over MCP a tools/call with a fresh JSON-RPC id each (autocannon -I).
-  const loadOptions = opts.get
-    ? { connections, seconds: SECONDS, rate }
-    : session
-      ? {
-          connections,
-          seconds: SECONDS,
-          rate,
-          method: 'POST',
-          body: toolsCall('ok__echo', body.args, '[<id>]'),
-          idReplacement: true,
-          headers: { accept: MCP_ACCEPT, ...session.headers },
-        }
-      : { connections, seconds: SECONDS, rate, method: 'POST', body };
-  for (let i = 0; i < (uploadKb ? 20 : 500); i++) {
-    if (session) await mcpPost(bastion.url, toolsCall('ok__echo', body.args, i + 1), session.headers);
-    else await postJson(url, body);
+  const session = opts.mcp && !opts.get ? await openMcpSession(bastion.url, 'bench-profile') : null;
+  // What autocannon sends, and one such request for the warm-up: over MCP a tools/call with a fresh JSON-RPC id
+  // each (autocannon -I).
+  let url, request, warmUp;
+  if (opts.get) {
+    url = `${bastion.url}${opts.get}`;
+    request = {};
+    warmUp = () => fetch(url).then((r) => r.arrayBuffer());
+  } else if (session) {
+    url = `${bastion.url}/mcp`;
+    const headers = { accept: MCP_ACCEPT, ...session.headers };
+    request = { method: 'POST', body: toolsCall(`ok__${tool}`, args, '[<id>]'), idReplacement: true, headers };
+    let id = 0;
+    warmUp = () => mcpPost(bastion.url, toolsCall(`ok__${tool}`, args, ++id), session.headers);
+  } else {
+    url = `${bastion.url}/v1/plugins/ok/tools/${tool}/run`;
+    request = { method: 'POST', body: { args } };
+    warmUp = () => postJson(url, { args });
   }
+  for (let i = 0; i < (uploadKb ? 20 : 500); i++) await warmUp();
   const workers = nodeWorkers(bastion.pid);
   const worker = workers[0];
   if (!worker) throw new Error(`no worker process found below ${bastion.pid}`);
@@ -85,7 +79,7 @@ try {
   child = await connectInspector(9229);
   await sleep(200);
   const stops = [await startProfile(host), await startProfile(child)];
-  const load = await autocannon(url, loadOptions);
+  const load = await autocannon(url, { connections, seconds: SECONDS, rate, ...request });
   const [hostProfile, workerProfile] = await Promise.all(stops.map((stop) => stop()));
 
   const calls = load.requests;
