@@ -5,6 +5,14 @@ import type { CallResult } from '../../runner/tool-runner.js';
 import { isPlainObject } from '../../schemas/mcp-view.js';
 
 /**
+ * Whether a result is the structuredContent itself: an object, of a tool whose output schema does not wrap it;
+ * anything else goes into structuredContent as `{result: <value>}`.
+ */
+function isOwnStructure(result: unknown, toolWraps: boolean): result is Record<string, unknown> {
+  return !toolWraps && isPlainObject(result);
+}
+
+/**
  * A successful call: the result as structuredContent and, for clients that only read text (the MCP spec asks a
  * tool returning structured content to send it as text too), the worker's own JSON text, not serialised again.
  * An object result is the structuredContent itself; anything else (and every result of a tool whose outputSchema
@@ -17,8 +25,8 @@ export function successResult(
   images: ImageContent[] = [],
 ): CallToolResult {
   const { result } = call;
-  const structured = wrap || !isPlainObject(result) ? { result } : result;
-  return { content: [{ type: 'text', text: call.resultJson }, ...images], structuredContent: structured };
+  const structuredContent = isOwnStructure(result, wrap) ? result : { result };
+  return { content: [{ type: 'text', text: call.resultJson }, ...images], structuredContent };
 }
 
 /**
@@ -32,7 +40,7 @@ export function successResponseJson(
   wrap: boolean,
   images: ImageContent[] = [],
 ): string {
-  const structured = wrap || !isPlainObject(call.result) ? `{"result":${call.resultJson}}` : call.resultJson;
+  const structured = isOwnStructure(call.result, wrap) ? call.resultJson : `{"result":${call.resultJson}}`;
   const content = [
     `{"type":"text","text":${JSON.stringify(call.resultJson)}}`,
     ...images.map((i) => JSON.stringify(i)),

@@ -14,6 +14,7 @@ import { isPlainObject } from '../../schemas/mcp-view.js';
 import type { ApiContext } from '../context.js';
 import type { McpCatalog } from './catalog.js';
 import { imageContent } from './images.js';
+import { onlyProgressToken } from './plain-request.js';
 import { errorResult, successResponseJson, successResult } from './results.js';
 import type { EncodedResponse } from './transport.js';
 
@@ -50,8 +51,7 @@ async function runToolCall(
     });
     // The tool as it ran (a reload between listing and calling gives a new one).
     const view = ctx.registry.tool(plugin, tool)?.mcp ?? entry?.info.mcp ?? null;
-    const wraps = view?.wraps ?? !isPlainObject(done.result);
-    return { ok: true, done, wraps, images: imageContent(view, done.result) };
+    return { ok: true, done, wraps: view?.wraps ?? false, images: imageContent(view, done.result) };
   } catch (err) {
     const error = toCoded(err);
     ctx.metrics.countError(error.code, 'mcp');
@@ -124,10 +124,7 @@ function plainCall(request: JSONRPCRequest): ToolCallParams | null {
   if (!isPlainObject(p) || typeof p.name !== 'string' || 'task' in p) return null;
   const args = p.arguments;
   if (args !== undefined && !isPlainObject(args)) return null;
-  const meta = p._meta;
-  // Other _meta (a related task, for one) is the SDK's to handle.
-  if (meta !== undefined && (!isPlainObject(meta) || Object.keys(meta).some((k) => k !== 'progressToken'))) return null;
-  const token = meta?.progressToken;
-  if (token !== undefined && typeof token !== 'string' && typeof token !== 'number') return null;
+  const token = onlyProgressToken(p._meta);
+  if (token === null) return null;
   return { name: p.name, arguments: args, progressToken: token };
 }

@@ -9,6 +9,7 @@ import {
   type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { plainRequest } from './plain-request.js';
 
 /** At most this many messages in one POSTed batch (as the SDK's own transport). */
 const MAX_BATCH = 100;
@@ -343,30 +344,6 @@ export class NodeStreamableTransport implements Transport {
     this.onerror?.(new Error(message));
     rpcError(res, status, code, message);
   }
-}
-
-const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
-
-/**
- * A request whose shape is plainly valid (what JSONRPCMessageSchema accepts as a request, with `_meta` holding at
- * most a progress token), checked without the schema, which costs more than a trivial call's own work; anything
- * else goes through the schema.
- */
-function plainRequest(m: unknown): JSONRPCRequest | null {
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
-  const r = m as Record<string, unknown>;
-  if (r.jsonrpc !== '2.0' || typeof r.method !== 'string') return null;
-  if (typeof r.id !== 'string' && !Number.isInteger(r.id)) return null;
-  for (const key in r) if (!REQUEST_KEYS.has(key)) return null;
-  const params = r.params;
-  if (params === undefined) return m as JSONRPCRequest;
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) return null;
-  const meta = (params as Record<string, unknown>)._meta;
-  if (meta === undefined) return m as JSONRPCRequest;
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return null;
-  for (const key in meta) if (key !== 'progressToken') return null;
-  const token = (meta as Record<string, unknown>).progressToken;
-  return token === undefined || typeof token === 'string' || Number.isInteger(token) ? (m as JSONRPCRequest) : null;
 }
 
 // The messages were checked against JSONRPCMessageSchema when they arrived (or made here): their kind shows in
